@@ -1,0 +1,40 @@
+"""Shapes in and out of the accounts API. Unknown fields and wrong JSON types are refused
+(400) by decoding; content rules (422) are the services'."""
+
+from __future__ import annotations
+
+import msgspec
+
+from accounts.services import CurrentUser
+
+
+class Strict(msgspec.Struct, forbid_unknown_fields=True):
+    pass
+
+
+class SessionIn(Strict):
+    email: str
+    password: str
+
+
+class RoleIn(Strict):
+    email: str
+    role: str
+
+
+class MeOut(msgspec.Struct):
+    id: str
+    email: str
+    display_name: str
+    roles: list[str]
+    email_verified: bool
+
+    @classmethod
+    def of(cls, user: CurrentUser) -> "MeOut":
+        return cls(
+            id=str(user.id),
+            email=user.email,
+            display_name=user.display_name,
+            roles=sorted(user.roles),
+            email_verified=user.email_verified,
+        )

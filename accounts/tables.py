@@ -1,0 +1,31 @@
+"""People and their roles. Accounts carry over from one edition to the next."""
+
+from piccolo.columns import UUID, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+ROLES = ("staff", "judge")
+
+
+class User(Table, tablename="account"):
+    id = UUID(primary_key=True)
+    email = Varchar(length=320, null=False)
+    # The address folded to lower case: unique, so two spellings of one address never
+    # make two accounts, whatever races between requests.
+    email_key = Varchar(length=320, null=False, unique=True)
+    display_name = Varchar(length=200, null=False, default="")
+    password_hash = Text(null=False)
+    email_verified = Boolean(default=False, null=False)
+    # Bumped to end every session of the account (password reset, sign out everywhere).
+    auth_epoch = Integer(default=0, null=False)
+    created_at = Timestamptz(default=TimestamptzNow(), null=False)
+    last_login_at = Timestamptz(null=True, default=None)
+
+
+class UserRole(Table, tablename="account_role"):
+    """Constraints (made in the migration): unique (user, role); role in ROLES."""
+
+    user = ForeignKey(User, null=False, on_delete=OnDelete.cascade)
+    role = Varchar(length=20, null=False)
+    granted_at = Timestamptz(default=TimestamptzNow(), null=False)

@@ -1,0 +1,144 @@
+"""The database engine, chosen by DATABASE_URL, and the few helpers every domain shares.
+
+Piccolo tables find their engine through `piccolo_conf.DB`; `use_database` builds the engine
+for a settings object and binds every registered table (and Piccolo's own migration table)
+to it, so the app, the CLI and the migrations always agree.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import AsyncIterator
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+# A lock id for pg_advisory_lock: migrations and seeding run once even when several
+# processes start together.
+MIGRATION_LOCK_ID = 7_202_611
+
+
+def make_engine(database_url: str) -> Engine:
+    if database_url.startswith("sqlite:///"):
+        path = Path(database_url[len("sqlite:///") :])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # `timeout` waits for a lock instead of failing with "database is locked".
+        return SQLiteEngine(path=str(path), timeout=30)
+    dsn = database_url.replace("postgres://", "postgresql://", 1)
+    return PostgresEngine(config={"dsn": dsn}, log_queries=False)
+
+
+def use_database(database_url: str) -> Engine:
+    """Make `database_url` the engine of every table. Returns the engine."""
+    import piccolo_conf
+    from piccolo.apps.migrations.tables import Migration
+    from piccolo.conf.apps import Finder
+
+    engine = make_engine(database_url)
+    piccolo_conf.DB = engine
+    for table in Finder().get_table_classes():
+        table._meta.db = engine
+    Migration._meta.db = engine
+    return engine
+
+
+def engine_of(table=None) -> Engine:
+    import piccolo_conf
+
+    return piccolo_conf.DB if table is None else table._meta.db
+
+
+def is_sqlite(engine: Engine | None = None) -> bool:
+    return isinstance(engine or engine_of(), SQLiteEngine)
+
+
+def transaction(engine: Engine | None = None):
+    """A write transaction. On SQLite it takes the write lock at BEGIN (IMMEDIATE), so
+    concurrent read-then-write transactions queue instead of failing."""
+    engine = engine or engine_of()
+    if isinstance(engine, SQLiteEngine):
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()
+
+
+def is_unique_violation(error: BaseException) -> bool:
+    """True for a unique-constraint failure on either engine."""
+    name = type(error).__name__
+    text = str(error)
+    return name == "UniqueViolationError" or (name == "IntegrityError" and "UNIQUE" in text)
+
+
+async def start_pool(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(min_size=1, max_size=20)
+
+
+async def close_pool(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.close_connection_pool()
+
+
+@contextlib.asynccontextmanager
+async def migration_lock(engine: Engine) -> AsyncIterator[None]:
+    """Serialise migrations and seeding across processes (PostgreSQL advisory lock).
+    SQLite needs none: its writes already serialise."""
+    if not isinstance(engine, PostgresEngine):
+        yield
+        return
+    import asyncpg
+
+    connection = await asyncpg.connect(dsn=engine.config["dsn"])
+    try:
+        await connection.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_ID)
+        yield
+    finally:
+        try:
+            await connection.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_ID)
+        finally:
+            await connection.close()
+
+
+async def migrate(engine: Engine) -> None:
+    """Apply every pending Piccolo migration of every app, once."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    async with migration_lock(engine):
+        response = await run_forwards(app_name="all", fake=False)
+        if not response.success:
+            raise RuntimeError(f"migrations failed: {response.message}")
+
+
+# --- Constraints in migrations -------------------------------------------------------------
+# Piccolo adds composite constraints with ALTER TABLE ... ADD CONSTRAINT, which SQLite cannot
+# do. Migrations call these instead: a unique index works on both engines; a CHECK becomes a
+# table constraint on PostgreSQL and a pair of triggers on SQLite.
+
+
+async def create_unique_index(name: str, table: str, columns: list[str], where: str | None = None) -> None:
+    cols = ", ".join(f'"{c}"' for c in columns)
+    sql = f'CREATE UNIQUE INDEX IF NOT EXISTS "{name}" ON "{table}" ({cols})'
+    if where:
+        sql += f" WHERE {where}"
+    await engine_of().run_ddl(sql)
+
+
+async def create_check(name: str, table: str, condition: str) -> None:
+    """`condition` refers to columns by name; on SQLite each is read from NEW."""
+    engine = engine_of()
+    if is_sqlite(engine):
+        import re
+
+        columns = await engine.run_ddl(f'PRAGMA table_info("{table}")')
+        names = sorted((row["name"] for row in columns), key=len, reverse=True)
+        new_condition = condition
+        for column in names:
+            new_condition = re.sub(rf'(?<![\w."])"?{re.escape(column)}"?(?![\w"])', f'NEW."{column}"', new_condition)
+        for event in ("INSERT", "UPDATE"):
+            await engine.run_ddl(
+                f'CREATE TRIGGER IF NOT EXISTS "{name}_{event.lower()}" BEFORE {event} ON "{table}" '
+                f"WHEN NOT ({new_condition}) BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: {name}'); END"
+            )
+    else:
+        await engine.run_ddl(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" CHECK ({condition})')

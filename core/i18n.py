@@ -1,0 +1,116 @@
+"""Translations: Babel catalogues (`core/locale/<lang>/LC_MESSAGES/messages.po`), compiled in
+memory at start-up, and the reader's language for the current request in a context variable.
+
+Every user-facing string goes through `gettext` (`_`), in Python and in templates.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import io
+from functools import lru_cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+LANGUAGES = {"en": "English", "fr": "Français"}
+DEFAULT_LANGUAGE = "en"
+LANGUAGE_COOKIE = "lang"
+
+_current: contextvars.ContextVar[str] = contextvars.ContextVar("language", default=DEFAULT_LANGUAGE)
+
+
+@lru_cache(maxsize=None)
+def translations(language: str) -> NullTranslations:
+    po = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+    if language == DEFAULT_LANGUAGE or not po.is_file():
+        return NullTranslations()
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(fp=buffer)
+
+
+def current_language() -> str:
+    return _current.get()
+
+
+def set_language(language: str) -> contextvars.Token:
+    return _current.set(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+
+
+def gettext(message: str, **variables) -> str:
+    text = translations(_current.get()).gettext(message)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, n: int, **variables) -> str:
+    text = translations(_current.get()).ngettext(singular, plural, n)
+    variables.setdefault("num", n)
+    return text % variables
+
+
+_ = gettext
+
+
+def negotiate(cookie: str | None, accept_language: str | None) -> str:
+    """The cookie set by the language switch wins; then the browser's preference."""
+    if cookie in LANGUAGES:
+        return cookie
+    best, best_q = DEFAULT_LANGUAGE, -1.0
+    for part in (accept_language or "").split(","):
+        piece = part.strip()
+        if not piece:
+            continue
+        tag, _sep, params = piece.partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if primary in LANGUAGES and q > best_q:
+            best, best_q = primary, q
+    return best
+
+
+def language_middleware_factory(app):
+    """ASGI middleware: sets the request's language for `gettext` and templates."""
+    from litestar.datastructures import Headers
+    from http.cookies import SimpleCookie
+
+    async def middleware(scope, receive, send):
+        if scope["type"] not in ("http", "websocket"):
+            await app(scope, receive, send)
+            return
+        headers = Headers.from_scope(scope)
+        cookie_value = None
+        raw_cookie = headers.get("cookie")
+        if raw_cookie:
+            jar = SimpleCookie()
+            try:
+                jar.load(raw_cookie)
+            except Exception:  # a malformed cookie header is not our problem to fail on
+                jar = SimpleCookie()
+            if LANGUAGE_COOKIE in jar:
+                cookie_value = jar[LANGUAGE_COOKIE].value
+        language = negotiate(cookie_value, headers.get("accept-language"))
+        scope.setdefault("state", {})["language"] = language
+        token = set_language(language)
+        try:
+            await app(scope, receive, send)
+        finally:
+            _current.reset(token)
+
+    return middleware
+
+
+def N_(message: str) -> str:
+    """Marks a string for translation where it is defined; translate it with `_` where shown."""
+    return message

@@ -1,0 +1,13 @@
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from core.tables import AuditEntry
+
+APP_CONFIG = AppConfig(
+    app_name="core",
+    migrations_folder_path=str(Path(__file__).resolve().parent.parent / "migrations" / "core"),
+    table_classes=[AuditEntry],
+    migration_dependencies=[],
+    commands=[],
+)

@@ -1,0 +1,236 @@
+"""Editions: the JSON API, the public home and edition pages, and the staff edition page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from litestar import Controller, Request, Response, get, patch, post, put
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery, JSONBody
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from accounts.guards import current_user, requires_staff
+from core import audit
+from core.errors import DomainError, FieldError, InvalidInput
+from core.i18n import gettext as _
+from core.templating import page_context
+from prizes import queries, services
+from prizes.rules import PHASES, SETTINGS_SPEC, utcnow
+from prizes.schemas import EditionIn, EditionOut, EditionPatch, PhaseIn
+from prizes.services import PHASE_LABELS, PhaseDates
+
+FormBody = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+class EditionApiController(Controller):
+    path = "/api/editions"
+    tags = ["editions"]
+
+    @get("/current", summary="The current edition")
+    async def current(self) -> EditionOut:
+        now = utcnow()
+        return EditionOut.of(await queries.get_current_edition(now), now)
+
+    @get("/{year:int}", summary="One edition, past or current")
+    async def show(self, year: FromPath[int]) -> EditionOut:
+        now = utcnow()
+        return EditionOut.of(await queries.get_edition(year), now)
+
+    @post("/", guards=[requires_staff], status_code=HTTP_201_CREATED, summary="Create next year's edition")
+    async def create(self, request: Request, data: JSONBody[EditionIn]) -> EditionOut:
+        now = utcnow()
+        edition = await services.create_edition(data.year, current_user(request).as_actor(), now, data.reason or "")
+        return EditionOut.of(edition, now)
+
+    @patch("/{year:int}", guards=[requires_staff], summary="Change dates, settings or titles")
+    async def update(self, request: Request, year: FromPath[int], data: JSONBody[EditionPatch]) -> EditionOut:
+        edition = await services.update_edition(
+            year,
+            current_user(request).as_actor(),
+            phases=[PhaseDates(p.name, p.opens_at, p.closes_at) for p in data.phases or []],
+            settings=data.settings.given() if data.settings else None,
+            categories=[(c.code, c.title) for c in data.categories or []],
+            time_zone=data.time_zone,
+            reason=data.reason,
+        )
+        return EditionOut.of(edition, utcnow())
+
+    @put("/{year:int}/phase", guards=[requires_staff], status_code=HTTP_200_OK, summary="Move the phase")
+    async def move_phase(self, request: Request, year: FromPath[int], data: JSONBody[PhaseIn]) -> EditionOut:
+        now = utcnow()
+        edition = await services.move_phase(year, data.phase, data.reason, current_user(request).as_actor(), now)
+        return EditionOut.of(edition, now)
+
+
+def _timeline(edition, now: datetime) -> list[dict]:
+    current = edition.phase_at(now)
+    index = PHASES.index(current)
+    return [
+        {
+            "name": w.name,
+            "label": _(PHASE_LABELS[w.name]),
+            "opens_at": w.opens_at,
+            "closes_at": w.closes_at,
+            "state": "current" if w.name == current else ("done" if PHASES.index(w.name) < index else "upcoming"),
+        }
+        for w in edition.windows
+    ]
+
+
+async def _edition_page(request: Request, year: int | None) -> Template:
+    now = utcnow()
+    edition = await (queries.get_current_edition(now) if year is None else queries.get_edition(year))
+    current_year = await queries.current_year(now)
+    context = page_context(
+        request,
+        edition=edition,
+        phase=edition.phase_at(now),
+        phase_label=_(PHASE_LABELS[edition.phase_at(now)]),
+        timeline=_timeline(edition, now),
+        years=await queries.list_years(),
+        is_current=edition.year == current_year,
+    )
+    return Template("prizes/home.html", context=context)
+
+
+class EditionPagesController(Controller):
+    include_in_schema = False
+
+    @get("/")
+    async def home(self, request: Request) -> Template:
+        return await _edition_page(request, None)
+
+    @get("/editions/{year:int}")
+    async def edition(self, request: Request, year: FromPath[int]) -> Template:
+        return await _edition_page(request, year)
+
+
+def _settings_from_form(form: dict[str, str]) -> tuple[dict[str, object], list[FieldError]]:
+    values: dict[str, object] = {}
+    errors = []
+    for name, (_default, kind, _low, _high) in SETTINGS_SPEC.items():
+        raw = form.get(name)
+        if kind is bool:
+            values[name] = raw in ("on", "true", "1")
+            continue
+        if raw is None:
+            continue
+        try:
+            values[name] = kind(raw.strip())
+        except ValueError:
+            errors.append(FieldError(f"settings.{name}", _("Enter a number.")))
+    return values, errors
+
+
+def _parse_local(raw: str | None, key: str, errors: list[FieldError]) -> datetime | None:
+    if not raw:
+        return None
+    try:
+        return datetime.fromisoformat(raw)
+    except ValueError:
+        errors.append(FieldError(key, _("Enter a date and time.")))
+        return None
+
+
+class StaffEditionPagesController(Controller):
+    path = "/staff"
+    include_in_schema = False
+    guards = [requires_staff]
+
+    async def _render(self, request: Request, year: int, status: int = 200, errors=(), form=None, notice=None):
+        now = utcnow()
+        edition = await queries.get_edition(year)
+        context = page_context(
+            request,
+            edition=edition,
+            phase=edition.phase_at(now),
+            phase_label=_(PHASE_LABELS[edition.phase_at(now)]),
+            phases=[(p, _(PHASE_LABELS[p])) for p in PHASES],
+            timeline=_timeline(edition, now),
+            settings_spec=SETTINGS_SPEC,
+            settings={name: edition.settings.get(name, spec[0]) for name, spec in SETTINGS_SPEC.items()},
+            errors={e.key: e.message for e in errors},
+            form=form or {},
+            notice=notice,
+            years=await queries.list_years(),
+            history=await audit.entries(subject=f"edition:{year}", limit=20),
+        )
+        return Template("prizes/staff_edition.html", context=context, status_code=status)
+
+    @get("/")
+    async def index(self) -> Redirect:
+        year = await queries.current_year(utcnow())
+        return Redirect(f"/staff/editions/{year}", status_code=303)
+
+    @get("/editions/{year:int}")
+    async def show(self, request: Request, year: FromPath[int], saved: FromQuery[str | None] = None) -> Template:
+        notice = {"phase": _("The phase was moved."), "dates": _("The dates were saved."),
+                  "settings": _("The settings were saved."), "created": _("The edition was created.")}.get(saved or "")
+        return await self._render(request, year, notice=notice)
+
+    async def _act(self, request: Request, year: int, form: dict, action, saved: str) -> Response:
+        try:
+            await action()
+        except InvalidInput as error:
+            return await self._render(request, year, 422, error.fields, form)
+        except DomainError as error:
+            return await self._render(request, year, error.status_code, [FieldError("form", error.detail)], form)
+        return Redirect(f"/staff/editions/{year}?saved={saved}", status_code=303)
+
+    @post("/editions/{year:int}/phase", status_code=303)
+    async def move_phase(self, request: Request, year: FromPath[int], data: FormBody) -> Response:
+        actor = current_user(request).as_actor()
+        return await self._act(
+            request, year, data,
+            lambda: services.move_phase(year, data.get("phase", ""), data.get("reason"), actor, utcnow()),
+            "phase",
+        )
+
+    @post("/editions/{year:int}/dates", status_code=303)
+    async def save_dates(self, request: Request, year: FromPath[int], data: FormBody) -> Response:
+        errors: list[FieldError] = []
+        dates = [
+            PhaseDates(
+                name,
+                _parse_local(data.get(f"{name}_opens_at"), f"phases.{name}.opens_at", errors),
+                _parse_local(data.get(f"{name}_closes_at"), f"phases.{name}.closes_at", errors),
+            )
+            for name in PHASES
+        ]
+        if errors:
+            return await self._render(request, year, 422, errors, data)
+        actor = current_user(request).as_actor()
+        return await self._act(
+            request, year, data,
+            lambda: services.update_edition(year, actor, phases=dates, reason=data.get("reason")),
+            "dates",
+        )
+
+    @post("/editions/{year:int}/settings", status_code=303)
+    async def save_settings(self, request: Request, year: FromPath[int], data: FormBody) -> Response:
+        values, errors = _settings_from_form(data)
+        if errors:
+            return await self._render(request, year, 422, errors, data)
+        actor = current_user(request).as_actor()
+        return await self._act(
+            request, year, data,
+            lambda: services.update_edition(year, actor, settings=values, reason=data.get("reason")),
+            "settings",
+        )
+
+    @post("/editions", status_code=303)
+    async def create(self, request: Request, data: FormBody) -> Response:
+        latest = (await queries.list_years())[0]
+        try:
+            year = int((data.get("year") or "").strip())
+        except ValueError:
+            return await self._render(request, latest, 422, [FieldError("year", _("Enter a year."))], data)
+        actor = current_user(request).as_actor()
+        try:
+            await services.create_edition(year, actor, utcnow(), data.get("reason") or "")
+        except DomainError as error:
+            fields = error.fields or [FieldError("year", error.detail)]
+            return await self._render(request, latest, error.status_code, fields, data)
+        return Redirect(f"/staff/editions/{year}?saved=created", status_code=303)

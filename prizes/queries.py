@@ -1,0 +1,75 @@
+"""Reads of editions: plain `EditionState`s built from rows."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from core.errors import NotFound
+from core.i18n import gettext as _
+from prizes.rules import PHASES, EditionState, PhaseWindow
+from prizes.tables import Category, Edition, EditionPhase
+
+
+def _settings(raw) -> dict:
+    if isinstance(raw, str):
+        return json.loads(raw or "{}")
+    return dict(raw or {})
+
+
+async def _state(row: dict) -> EditionState:
+    windows = await EditionPhase.select(EditionPhase.name, EditionPhase.opens_at, EditionPhase.closes_at).where(
+        EditionPhase.edition == row["id"]
+    )
+    categories = (
+        await Category.select(Category.code, Category.title)
+        .where(Category.edition == row["id"])
+        .order_by(Category.position)
+        .order_by(Category.id)
+    )
+    ordered = sorted(windows, key=lambda w: PHASES.index(w["name"]))
+    return EditionState(
+        year=row["year"],
+        phase=row["phase"],
+        phase_changed_at=row["phase_changed_at"],
+        time_zone=row["time_zone"],
+        windows=tuple(PhaseWindow(w["name"], w["opens_at"], w["closes_at"]) for w in ordered),
+        categories=tuple((c["code"], c["title"]) for c in categories),
+        settings=_settings(row["settings"]),
+    )
+
+
+async def edition_row(year: int) -> dict:
+    row = await Edition.select().where(Edition.year == year).first()
+    if row is None:
+        raise NotFound(_("There is no %(year)s edition.", year=year))
+    return row
+
+
+async def get_edition(year: int) -> EditionState:
+    return await _state(await edition_row(year))
+
+
+async def current_year(now: datetime) -> int:
+    """The current edition: the latest whose submission phase has opened; before any has
+    opened, the earliest. Next year's edition, created early, becomes current when it opens."""
+    rows = await Edition.select(Edition.id, Edition.year).order_by(Edition.year, ascending=False)
+    if not rows:
+        raise NotFound(_("No edition has been created yet."))
+    opened = await EditionPhase.select(EditionPhase.edition).where(
+        (EditionPhase.name == "submission") & (EditionPhase.opens_at <= now)
+    )
+    opened_ids = {r["edition"] for r in opened}
+    for row in rows:
+        if row["id"] in opened_ids:
+            return row["year"]
+    return rows[-1]["year"]
+
+
+async def get_current_edition(now: datetime) -> EditionState:
+    return await get_edition(await current_year(now))
+
+
+async def list_years() -> list[int]:
+    rows = await Edition.select(Edition.year).order_by(Edition.year, ascending=False)
+    return [r["year"] for r in rows]

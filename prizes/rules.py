@@ -1,0 +1,205 @@
+"""Pure rules about editions and phases: no I/O, plain values in and out.
+
+The phase rule is the one every capability calls: what an edition accepts depends on its
+*effective* phase, which is the stored phase moved on past every closing instant that has
+passed since the phase was last set. The app persists the move (with an audit entry), but the
+rule holds even before it does, so a deadline is strict to the second.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from core.errors import FieldError
+
+PHASES = ("submission", "nomination", "voting", "selection", "announcement")
+DEFAULT_TIME_ZONE = "Europe/Zurich"
+
+# Edition settings: name → (default, type, minimum, maximum). Data of the edition, editable.
+SETTINGS_SPEC: dict[str, tuple[object, type, float | None, float | None]] = {
+    "shortlist_size": (5, int, 1, 50),
+    "winners_per_category": (1, int, 0, 2),
+    "public_tallies": (False, bool, None, None),
+    "complete_ballots": (False, bool, None, None),
+    "short_description_min_words": (150, int, 1, 2000),
+    "short_description_max_words": (200, int, 1, 2000),
+    "min_words": (50, int, 0, 5000),
+    "extended_description_max_words": (1000, int, 50, 20000),
+    "duplicate_threshold": (0.9, float, 0.5, 1.0),
+    "blind_judging": (False, bool, None, None),
+}
+
+# The 18 categories of recent editions: the seed of a new installation, then data.
+DEFAULT_CATEGORIES: tuple[tuple[str, str], ...] = (
+    ("C1", "The role of governments and all stakeholders in the promotion of ICTs for development"),
+    ("C2", "Information and communication infrastructure"),
+    ("C3", "Access to information and knowledge"),
+    ("C4", "Capacity building"),
+    ("C5", "Building confidence and security in use of ICTs"),
+    ("C6", "Enabling environment"),
+    ("C7.1", "ICT applications: e-government"),
+    ("C7.2", "ICT applications: e-business"),
+    ("C7.3", "ICT applications: e-learning"),
+    ("C7.4", "ICT applications: e-health"),
+    ("C7.5", "ICT applications: e-employment"),
+    ("C7.6", "ICT applications: e-environment"),
+    ("C7.7", "ICT applications: e-agriculture"),
+    ("C7.8", "ICT applications: e-science"),
+    ("C8", "Cultural diversity and identity, linguistic diversity and local content"),
+    ("C9", "Media"),
+    ("C10", "Ethical dimensions of the Information Society"),
+    ("C11", "International and regional cooperation"),
+)
+
+
+@dataclass(frozen=True)
+class PhaseWindow:
+    name: str
+    opens_at: datetime
+    closes_at: datetime
+
+
+@dataclass(frozen=True)
+class EditionState:
+    """An edition as plain data: what the phase rule and the pages need."""
+
+    year: int
+    phase: str
+    phase_changed_at: datetime
+    time_zone: str
+    windows: tuple[PhaseWindow, ...]
+    categories: tuple[tuple[str, str], ...]
+    settings: Mapping[str, object] = field(default_factory=dict)
+
+    def window(self, name: str) -> PhaseWindow:
+        return next(w for w in self.windows if w.name == name)
+
+    def phase_at(self, now: datetime) -> str:
+        return effective_phase(self.phase, self.phase_changed_at, {w.name: w.closes_at for w in self.windows}, now)
+
+    def is_open(self, phase: str, now: datetime) -> bool:
+        return self.phase_at(now) == phase
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def next_phase(phase: str) -> str | None:
+    index = PHASES.index(phase)
+    return PHASES[index + 1] if index + 1 < len(PHASES) else None
+
+
+def effective_phase(stored: str, changed_at: datetime, closes: Mapping[str, datetime], now: datetime) -> str:
+    """Move `stored` on past every closing instant in (changed_at, now].
+
+    A closing instant that was already past when the phase was set (staff moved back to an
+    earlier phase) does not move it on again: only a crossing after the move does.
+    """
+    phase, since = stored, changed_at
+    while True:
+        following = next_phase(phase)
+        closing = closes.get(phase)
+        if following is None or closing is None or not (since < closing <= now):
+            return phase
+        phase, since = following, closing
+
+
+def due_transitions(stored: str, changed_at: datetime, closes: Mapping[str, datetime], now: datetime) -> list[tuple[str, str, datetime]]:
+    """The moves `effective_phase` makes, as (from, to, at) steps, in order."""
+    steps = []
+    phase, since = stored, changed_at
+    while True:
+        following = next_phase(phase)
+        closing = closes.get(phase)
+        if following is None or closing is None or not (since < closing <= now):
+            return steps
+        steps.append((phase, following, closing))
+        phase, since = following, closing
+
+
+def check_time_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return bool(name)
+
+
+def timeline_errors(windows: list[PhaseWindow]) -> list[FieldError]:
+    """Each phase opens before it closes, and no phase opens before the previous one closes."""
+    errors = []
+    previous: PhaseWindow | None = None
+    for window in sorted(windows, key=lambda w: PHASES.index(w.name)):
+        if window.opens_at >= window.closes_at:
+            errors.append(FieldError(f"phases.{window.name}.closes_at", "must be after the opening instant"))
+        if previous is not None and window.opens_at < previous.closes_at:
+            errors.append(
+                FieldError(f"phases.{window.name}.opens_at", f"must not be before the {previous.name} phase closes")
+            )
+        previous = window
+    return errors
+
+
+def default_settings() -> dict[str, object]:
+    return {name: spec[0] for name, spec in SETTINGS_SPEC.items()}
+
+
+def settings_errors(settings: Mapping[str, object]) -> list[FieldError]:
+    errors = []
+    for name, value in settings.items():
+        spec = SETTINGS_SPEC.get(name)
+        if spec is None:
+            errors.append(FieldError(f"settings.{name}", "unknown setting"))
+            continue
+        _default, kind, low, high = spec
+        if kind is bool:
+            if not isinstance(value, bool):
+                errors.append(FieldError(f"settings.{name}", "must be true or false"))
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)):
+            errors.append(FieldError(f"settings.{name}", f"must be a {'whole number' if kind is int else 'number'}"))
+            continue
+        if (low is not None and value < low) or (high is not None and value > high):
+            errors.append(FieldError(f"settings.{name}", f"must be between {low} and {high}"))
+    lo = settings.get("short_description_min_words")
+    hi = settings.get("short_description_max_words")
+    if isinstance(lo, int) and isinstance(hi, int) and lo > hi:
+        errors.append(FieldError("settings.short_description_max_words", "must be at least the minimum"))
+    return errors
+
+
+def at_local(day: datetime, hour: int, minute: int, time_zone: str) -> datetime:
+    """`day`'s date at hour:minute in `time_zone`, as a UTC instant."""
+    zone = ZoneInfo(time_zone)
+    local = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+    return local.astimezone(timezone.utc)
+
+
+def default_windows(now: datetime, time_zone: str = DEFAULT_TIME_ZONE) -> list[PhaseWindow]:
+    """Dates for a new installation, around today: submission opened a week ago and closes
+    in eight weeks at 23:00 local time; then nomination (4 weeks), voting (6 weeks),
+    selection (4 weeks) and announcement (until the end of the year after)."""
+    local_today = now.astimezone(ZoneInfo(time_zone))
+    starts = at_local(local_today - timedelta(days=7), 0, 0, time_zone)
+    windows = []
+    cursor_day = local_today
+    lengths = {"submission": 56, "nomination": 28, "voting": 42, "selection": 28, "announcement": 365}
+    opens = starts
+    for name in PHASES:
+        cursor_day = cursor_day + timedelta(days=lengths[name])
+        closes = at_local(cursor_day, 23, 0, time_zone)
+        windows.append(PhaseWindow(name, opens, closes))
+        opens = closes
+    return windows
+
+
+def shift_years(instant: datetime, years: int) -> datetime:
+    """The same wall-clock moment `years` later (29 February falls back to the 28th)."""
+    try:
+        return instant.replace(year=instant.year + years)
+    except ValueError:
+        return instant.replace(year=instant.year + years, day=28)

@@ -1,0 +1,94 @@
+"""Shapes in and out of the editions API."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import msgspec
+
+from prizes.rules import SETTINGS_SPEC, EditionState
+
+
+class Strict(msgspec.Struct, forbid_unknown_fields=True):
+    pass
+
+
+class PhaseOut(msgspec.Struct):
+    name: str
+    opens_at: str
+    closes_at: str
+
+
+class CategoryOut(msgspec.Struct):
+    code: str
+    title: str
+
+
+class EditionOut(msgspec.Struct):
+    year: int
+    phase: str
+    time_zone: str
+    phases: list[PhaseOut]
+    categories: list[CategoryOut]
+    settings: dict[str, object]
+
+    @classmethod
+    def of(cls, edition: EditionState, now: datetime) -> "EditionOut":
+        settings = {name: edition.settings.get(name, spec[0]) for name, spec in SETTINGS_SPEC.items()}
+        return cls(
+            year=edition.year,
+            phase=edition.phase_at(now),
+            time_zone=edition.time_zone,
+            phases=[PhaseOut(w.name, iso(w.opens_at), iso(w.closes_at)) for w in edition.windows],
+            categories=[CategoryOut(code, title) for code, title in edition.categories],
+            settings=settings,
+        )
+
+
+def iso(value: datetime) -> str:
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+class EditionIn(Strict):
+    year: int
+    reason: str | None = None
+
+
+class PhaseIn(Strict):
+    phase: str
+    reason: str | None = None
+
+
+class PhasePatch(Strict):
+    name: str
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+
+
+class CategoryPatch(Strict):
+    code: str
+    title: str
+
+
+class SettingsPatch(Strict):
+    shortlist_size: int | msgspec.UnsetType = msgspec.UNSET
+    winners_per_category: int | msgspec.UnsetType = msgspec.UNSET
+    public_tallies: bool | msgspec.UnsetType = msgspec.UNSET
+    complete_ballots: bool | msgspec.UnsetType = msgspec.UNSET
+    short_description_min_words: int | msgspec.UnsetType = msgspec.UNSET
+    short_description_max_words: int | msgspec.UnsetType = msgspec.UNSET
+    min_words: int | msgspec.UnsetType = msgspec.UNSET
+    extended_description_max_words: int | msgspec.UnsetType = msgspec.UNSET
+    duplicate_threshold: float | msgspec.UnsetType = msgspec.UNSET
+    blind_judging: bool | msgspec.UnsetType = msgspec.UNSET
+
+    def given(self) -> dict[str, object]:
+        return {f: getattr(self, f) for f in self.__struct_fields__ if getattr(self, f) is not msgspec.UNSET}
+
+
+class EditionPatch(Strict):
+    phases: list[PhasePatch] | None = None
+    settings: SettingsPatch | None = None
+    categories: list[CategoryPatch] | None = None
+    time_zone: str | None = None
+    reason: str | None = None

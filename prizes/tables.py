@@ -1,0 +1,40 @@
+"""Editions, their phases and their categories."""
+
+from piccolo.columns import JSON, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+PHASES = ("submission", "nomination", "voting", "selection", "announcement")
+
+
+class Edition(Table, tablename="edition"):
+    """Constraint (made in the migration): phase in PHASES."""
+
+    year = Integer(null=False, unique=True)
+    # The stored phase decides what is accepted; `phase_changed_at` is when it last moved,
+    # so the app moves it on only at a closing instant that comes after that move.
+    phase = Varchar(length=20, null=False, default="submission")
+    phase_changed_at = Timestamptz(default=TimestamptzNow(), null=False)
+    time_zone = Varchar(length=64, null=False, default="Europe/Zurich")
+    settings = JSON(default="{}", null=False)
+    created_at = Timestamptz(default=TimestamptzNow(), null=False)
+
+
+class EditionPhase(Table, tablename="edition_phase"):
+    """Constraints (made in the migration): unique (edition, name); name in PHASES;
+    opens_at < closes_at."""
+
+    edition = ForeignKey(Edition, null=False, on_delete=OnDelete.restrict)
+    name = Varchar(length=20, null=False)
+    opens_at = Timestamptz(null=False)
+    closes_at = Timestamptz(null=False)
+
+
+class Category(Table, tablename="category"):
+    """Constraint (made in the migration): unique (edition, code)."""
+
+    edition = ForeignKey(Edition, null=False, on_delete=OnDelete.restrict)
+    code = Varchar(length=16, null=False)
+    title = Varchar(length=300, null=False)
+    position = Integer(null=False, default=0)
