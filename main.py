@@ -80,7 +80,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 ticker.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await ticker
-            await redis.aclose()
+            await redis.aclose(close_connection_pool=True)
             await close_pool(engine)
             if embedded is not None:
                 await asyncio.to_thread(embedded.stop)
@@ -137,8 +137,7 @@ def _migrate(settings: Settings) -> None:
         engine = use_database(settings.database_url)
         await start_pool(engine)
         try:
-            with contextlib.redirect_stdout(sys.stderr):
-                await migrate(engine)
+            await migrate(engine, verbose=True)
             await ensure_current_edition(utcnow())
         finally:
             await close_pool(engine)

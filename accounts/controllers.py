@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, JSONBody, Parameter
+from litestar.params import Body, FromPath, JSONBody, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
@@ -76,7 +76,7 @@ class AccountPagesController(Controller):
     include_in_schema = False
 
     @get("/login")
-    async def login_page(self, request: Request, next_: Annotated[str | None, Parameter(query="next")] = None) -> Template:
+    async def login_page(self, request: Request, next_: Annotated[str | None, QueryParameter(name="next")] = None) -> Template:
         return Template("accounts/login.html", context=page_context(request, next=safe_next(next_), email="", error=None))
 
     @post("/login", status_code=303)
@@ -101,7 +101,7 @@ class AccountPagesController(Controller):
         return Redirect("/", status_code=303)
 
     @get("/language/{code:str}")
-    async def language(self, code: FromPath[str], next_: Annotated[str | None, Parameter(query="next")] = None) -> Redirect:
+    async def language(self, code: FromPath[str], next_: Annotated[str | None, QueryParameter(name="next")] = None) -> Redirect:
         """The language switch: a plain link, so it works without JavaScript."""
         response = Redirect(safe_next(next_), status_code=303)
         if code in LANGUAGES:

@@ -8,6 +8,8 @@ to it, so the app, the CLI and the migrations always agree.
 from __future__ import annotations
 
 import contextlib
+import io
+import sys
 from pathlib import Path
 from typing import AsyncIterator
 
@@ -100,12 +102,16 @@ async def migration_lock(engine: Engine) -> AsyncIterator[None]:
             await connection.close()
 
 
-async def migrate(engine: Engine) -> None:
+async def migrate(engine: Engine, verbose: bool = False) -> None:
     """Apply every pending Piccolo migration of every app, once."""
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
     async with migration_lock(engine):
-        response = await run_forwards(app_name="all", fake=False)
+        # Piccolo prints its progress; keep it out of our output unless asked for.
+        with contextlib.redirect_stdout(io.StringIO()) as printed:
+            response = await run_forwards(app_name="all", fake=False)
+        if verbose:
+            print(printed.getvalue(), file=sys.stderr)
         if not response.success:
             raise RuntimeError(f"migrations failed: {response.message}")
 
