@@ -13,10 +13,14 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 from urllib.parse import quote
 
+import msgspec
+
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from core.i18n import gettext as _
 
 log = logging.getLogger("prizes.errors")
 
@@ -42,8 +46,8 @@ class InvalidInput(DomainError):
 
     status_code = 422
 
-    def __init__(self, fields: Iterable[FieldError], detail: str = "Some fields are not valid."):
-        super().__init__(detail, fields)
+    def __init__(self, fields: Iterable[FieldError], detail: str | None = None):
+        super().__init__(detail or _("Some fields are not valid."), fields)
 
 
 class Unauthenticated(DomainError):
@@ -65,8 +69,8 @@ class Conflict(DomainError):
 class RateLimited(DomainError):
     status_code = 429
 
-    def __init__(self, retry_after: int, detail: str = "Too many requests; try again later."):
-        super().__init__(detail, headers={"Retry-After": str(max(1, int(retry_after)))})
+    def __init__(self, retry_after: int, detail: str | None = None):
+        super().__init__(detail or _("Too many requests; try again later."), headers={"Retry-After": str(max(1, int(retry_after)))})
         self.retry_after = max(1, int(retry_after))
 
 
@@ -88,8 +92,23 @@ class FieldErrors:
 
 
 _MSGSPEC_AT = re.compile(r"at `\$\.?([^`]*)`")
-_UNKNOWN = re.compile(r"unknown field `([^`]*)`")
-_MISSING = re.compile(r"missing required field `([^`]*)`")
+_NAMED_FIELD = re.compile(r"(?:unknown|missing required) field `([^`]*)`")
+
+
+def _field_key(message: str, fallback: str = "") -> str:
+    """The dotted field path a msgspec/Litestar message speaks of: `settings.surprise`,
+    `categories.0.code`."""
+    path = fallback
+    match = _MSGSPEC_AT.search(message)
+    if match:
+        path = match.group(1)
+    path = re.sub(r"\[(\d+)\]", r".\1", path).strip(".")
+    if path == "data" or path.startswith("data."):
+        path = path[5:]
+    named = _NAMED_FIELD.search(message)
+    if named:
+        path = f"{path}.{named.group(1)}" if path and path != named.group(1) and not path.endswith("." + named.group(1)) else named.group(1)
+    return path or "body"
 
 
 def _normalise_extra(extra: Any) -> list[dict[str, str]]:
@@ -101,13 +120,7 @@ def _normalise_extra(extra: Any) -> list[dict[str, str]]:
     for item in items:
         if isinstance(item, dict):
             message = str(item.get("message", ""))
-            key = str(item.get("key", "") or "")
-            for pattern in (_UNKNOWN, _MISSING, _MSGSPEC_AT):
-                match = pattern.search(message)
-                if match and match.group(1):
-                    key = match.group(1) if pattern is not _MSGSPEC_AT else match.group(1).replace("[", ".").replace("]", "")
-                    break
-            out.append({"key": key or "body", "message": message})
+            out.append({"key": _field_key(message, str(item.get("key", "") or "")), "message": message})
         else:
             out.append({"key": "body", "message": str(item)})
     return out
@@ -155,16 +168,24 @@ def domain_error_handler(request: Request, exc: DomainError) -> Response:
 def http_error_handler(request: Request, exc: HTTPException) -> Response:
     status = exc.status_code
     detail = exc.detail
+    cause = exc.__cause__
+    if status == 500 and isinstance(cause, msgspec.ValidationError):
+        # Litestar reports a nested body error (an unknown field inside an object) as a
+        # server error; it is the client's: 400 naming the field.
+        message = str(cause)
+        return respond(request, 400, _("Validation failed."), [{"key": _field_key(message), "message": message}])
     if status == 403 and "CSRF" in str(detail):
-        detail = "CSRF token missing or incorrect."
+        detail = _("CSRF token missing or incorrect.")
     if status >= 500:
         log.error("server error %s on %s %s: %s", status, request.method, request.url.path, detail)
     return respond(request, status, detail, _normalise_extra(exc.extra), dict(exc.headers or {}))
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, HTTPException) and isinstance(exc.__cause__, msgspec.ValidationError):
+        return http_error_handler(request, exc)
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return respond(request, HTTP_500_INTERNAL_SERVER_ERROR, "Internal server error.", [])
+    return respond(request, HTTP_500_INTERNAL_SERVER_ERROR, _("Internal server error."), [])
 
 
 EXCEPTION_HANDLERS = {

@@ -75,7 +75,8 @@ def negotiate(cookie: str | None, accept_language: str | None) -> str:
             except ValueError:
                 q = 0.0
         primary = tag.strip().lower().split("-")[0]
-        if primary in LANGUAGES and q > best_q:
+        # q=0 means "not acceptable" (RFC 9110 §12.4.2): never pick a language refused so.
+        if primary in LANGUAGES and q > 0 and q > best_q:
             best, best_q = primary, q
     return best
 

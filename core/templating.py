@@ -6,6 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -22,7 +23,7 @@ def format_instant(value: datetime | None, time_zone: str, with_zone: bool = Tru
     if value is None:
         return ""
     local = value.astimezone(ZoneInfo(time_zone))
-    text = local.strftime("%d %b %Y, %H:%M")
+    text = format_datetime(local, "d MMM y, HH:mm", locale=i18n.current_language())
     return f"{text} {local.tzname()}" if with_zone else text
 
 

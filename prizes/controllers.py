@@ -134,6 +134,33 @@ def _parse_local(raw: str | None, key: str, errors: list[FieldError]) -> datetim
         return None
 
 
+def describe_change(entry: dict) -> str:
+    """One audit entry of an edition, said in words for the staff page."""
+    details = entry.get("details") or {}
+    action = entry["action"]
+    if action == "edition.phase":
+        text = _(
+            "Phase moved from %(from)s to %(to)s",
+            **{"from": _(PHASE_LABELS.get(details.get("from"), details.get("from") or "?")),
+               "to": _(PHASE_LABELS.get(details.get("to"), details.get("to") or "?"))},
+        )
+        return text + (" " + _("(automatically, at the closing instant)") if details.get("automatic") else "")
+    if action == "edition.update":
+        parts = []
+        if "phases" in details:
+            parts.append(_("dates"))
+        if "settings" in details:
+            parts.append(_("settings: %(names)s", names=", ".join(sorted(details["settings"]))))
+        if "categories" in details:
+            parts.append(_("category titles: %(codes)s", codes=", ".join(sorted(details["categories"]))))
+        if "time_zone" in details:
+            parts.append(_("time zone"))
+        return _("Changed %(what)s", what="; ".join(parts))
+    if action == "edition.create":
+        return _("Edition created")
+    return action
+
+
 class StaffEditionPagesController(Controller):
     path = "/staff"
     include_in_schema = False
@@ -155,7 +182,10 @@ class StaffEditionPagesController(Controller):
             form=form or {},
             notice=notice,
             years=await queries.list_years(),
-            history=await audit.entries(subject=f"edition:{year}", limit=20),
+            history=[
+                {**entry, "description": describe_change(entry)}
+                for entry in await audit.entries(subject=f"edition:{year}", limit=20)
+            ],
         )
         return Template("prizes/staff_edition.html", context=context, status_code=status)
 

@@ -14,6 +14,7 @@ from typing import Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import FieldError
+from core.i18n import gettext as _
 
 PHASES = ("submission", "nomination", "voting", "selection", "announcement")
 DEFAULT_TIME_ZONE = "Europe/Zurich"
@@ -135,10 +136,10 @@ def timeline_errors(windows: list[PhaseWindow]) -> list[FieldError]:
     previous: PhaseWindow | None = None
     for window in sorted(windows, key=lambda w: PHASES.index(w.name)):
         if window.opens_at >= window.closes_at:
-            errors.append(FieldError(f"phases.{window.name}.closes_at", "must be after the opening instant"))
+            errors.append(FieldError(f"phases.{window.name}.closes_at", _("Must be after the opening instant.")))
         if previous is not None and window.opens_at < previous.closes_at:
             errors.append(
-                FieldError(f"phases.{window.name}.opens_at", f"must not be before the {previous.name} phase closes")
+                FieldError(f"phases.{window.name}.opens_at", _("Must not be before the previous phase closes."))
             )
         previous = window
     return errors
@@ -153,22 +154,22 @@ def settings_errors(settings: Mapping[str, object]) -> list[FieldError]:
     for name, value in settings.items():
         spec = SETTINGS_SPEC.get(name)
         if spec is None:
-            errors.append(FieldError(f"settings.{name}", "unknown setting"))
+            errors.append(FieldError(f"settings.{name}", _("Unknown setting.")))
             continue
         _default, kind, low, high = spec
         if kind is bool:
             if not isinstance(value, bool):
-                errors.append(FieldError(f"settings.{name}", "must be true or false"))
+                errors.append(FieldError(f"settings.{name}", _("Must be true or false.")))
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)):
-            errors.append(FieldError(f"settings.{name}", f"must be a {'whole number' if kind is int else 'number'}"))
+            errors.append(FieldError(f"settings.{name}", _("Must be a whole number.") if kind is int else _("Must be a number.")))
             continue
         if (low is not None and value < low) or (high is not None and value > high):
-            errors.append(FieldError(f"settings.{name}", f"must be between {low} and {high}"))
+            errors.append(FieldError(f"settings.{name}", _("Must be between %(low)s and %(high)s.", low=low, high=high)))
     lo = settings.get("short_description_min_words")
     hi = settings.get("short_description_max_words")
     if isinstance(lo, int) and isinstance(hi, int) and lo > hi:
-        errors.append(FieldError("settings.short_description_max_words", "must be at least the minimum"))
+        errors.append(FieldError("settings.short_description_max_words", _("Must be at least the minimum.")))
     return errors
 
 

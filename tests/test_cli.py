@@ -1,0 +1,171 @@
+"""The command line: create-user, migrate, and serve (the embedded default, several workers)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from accounts.tables import User, UserRole
+from core.tables import AuditEntry
+from prizes.rules import utcnow
+from prizes.tables import Edition, EditionPhase
+
+ROOT = Path(__file__).resolve().parent.parent
+CHEAP = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST": "1024", "ARGON2_PARALLELISM": "1"}
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(CHEAP)
+    env.update(extra)
+    return env
+
+
+def _main(*args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "main.py", *args], cwd=ROOT, env=env or _env(), input=stdin, capture_output=True,
+        text=True, timeout=120,
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serving(*args: str, env: dict[str, str]):
+    port = _free_port()
+    log = tempfile.TemporaryFile(mode="w+")
+    process = subprocess.Popen(
+        [sys.executable, "main.py", "serve", "--port", str(port), *args], cwd=ROOT, env=env,
+        stdout=log, stderr=subprocess.STDOUT, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def output() -> str:
+        log.seek(0)
+        return log.read()
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise AssertionError(f"server exited: {output()}")
+            try:
+                if httpx.get(f"{base}/api/editions/current", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError(f"server did not start: {output()}")
+            time.sleep(0.2)
+        yield base, process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        log.close()
+
+
+async def test_create_user_makes_a_verified_staff_account_that_signs_in_and_moves_the_phase(client):
+    result = _main("create-user", "--email", "Chief@Example.org", "--role", "staff",
+                   env=_env(PRIZES_PASSWORD="a long staff password"))
+    assert result.returncode == 0, result.stderr
+    assert "a long staff password" not in result.stdout + result.stderr
+    user = await User.select().where(User.email_key == "chief@example.org").first()
+    assert user["email_verified"] is True
+    assert [r["role"] for r in await UserRole.select(UserRole.role).where(UserRole.user == user["id"])] == ["staff"]
+    await client.sign_in("chief@example.org", "a long staff password")
+    year = (await client.get("/api/editions/current")).json()["year"]
+    response = await client.put(f"/api/editions/{year}/phase", json={"phase": "voting", "reason": "from the CLI"})
+    assert response.status_code == 200
+    assert response.json()["phase"] == "voting"
+
+
+async def test_create_user_reads_the_password_from_standard_input(client):
+    env = _env()
+    env.pop("PRIZES_PASSWORD", None)
+    result = _main("create-user", "--email", "judge@example.org", "--role", "judge", env=env,
+                   stdin="a judge's password\n")
+    assert result.returncode == 0, result.stderr
+    await client.sign_in("judge@example.org", "a judge's password")
+    assert (await client.get("/api/me")).json()["roles"] == ["judge"]
+
+
+async def test_create_user_refuses_a_short_password_and_a_bad_address(client):
+    result = _main("create-user", "--email", "x@example.org", "--role", "staff", env=_env(PRIZES_PASSWORD="short"))
+    assert result.returncode == 2
+    assert "password" in result.stderr
+    result = _main("create-user", "--email", "not an address", "--role", "staff",
+                   env=_env(PRIZES_PASSWORD="long enough password"))
+    assert result.returncode == 2
+    assert "email" in result.stderr
+    assert await User.count() == 0
+
+
+async def test_create_user_on_an_existing_address_grants_the_role(client):
+    for role in ("judge", "staff"):
+        result = _main("create-user", "--email", "both@example.org", "--role", role,
+                       env=_env(PRIZES_PASSWORD="a long password here"))
+        assert result.returncode == 0, result.stderr
+    await client.sign_in("both@example.org", "a long password here")
+    assert (await client.get("/api/me")).json()["roles"] == ["judge", "staff"]
+
+
+def test_migrate_is_idempotent(database):
+    for _ in range(2):
+        result = _main("migrate")
+        assert result.returncode == 0, result.stderr
+
+
+def test_the_default_command_serves_a_fresh_installation_on_the_embedded_default(tmp_path):
+    """`python main.py` with no settings: a SQLite file and a private Redis under var/,
+    migrated and seeded; the private Redis stops when the server stops."""
+    env = {k: v for k, v in _env().items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env["PRIZES_VAR_DIR"] = str(tmp_path / "var")
+    with serving(env=env) as (base, process):
+        page = httpx.get(f"{base}/").text
+        for code in ("C1", "C4", "C7.1", "C7.8", "C11"):
+            assert f'<span class="code">{code}</span>' in page
+        assert page.count('<span class="code">') == 18
+        edition = httpx.get(f"{base}/api/editions/current").json()
+        assert len(edition["categories"]) == 18
+        assert (tmp_path / "var" / "prizes.sqlite").is_file()
+        assert (tmp_path / "var" / "redis" / "redis.sock").exists()
+    assert process.returncode == 0
+    assert not (tmp_path / "var" / "redis" / "redis.sock").exists()
+
+
+async def test_several_workers_move_the_phase_exactly_once(client, redis_url):
+    """Two granian workers on the same database and Redis; the closing instant passes
+    while both tick: one move, one audit entry."""
+    env = _env(PHASE_TICK_SECONDS="0.1", REDIS_URL=redis_url)
+    await client.get("/api/editions/current")  # the edition exists
+    instant = utcnow() + timedelta(seconds=4)
+    await Edition.update({Edition.phase_changed_at: instant - timedelta(days=30)}).where(Edition.phase == "submission")
+    await EditionPhase.update({EditionPhase.closes_at: instant}).where(EditionPhase.name == "submission")
+    await EditionPhase.update({EditionPhase.opens_at: instant}).where(EditionPhase.name == "nomination")
+    with serving("--workers", "2", "--no-migrate", env=env) as (base, _process):
+        while utcnow() < instant + timedelta(seconds=1.5):
+            await asyncio.sleep(0.2)
+        assert httpx.get(f"{base}/api/editions/current").json()["phase"] == "nomination"
+    assert (await Edition.select(Edition.phase).first())["phase"] == "nomination"
+    assert await AuditEntry.count().where(AuditEntry.action == "edition.phase") == 1
