@@ -1,0 +1,223 @@
+"""Browser fixtures: the real server (`python main.py serve`, granian) on a free loopback
+port, headless Debian Chromium driven by Playwright, and axe-core.
+
+The server shares the test run's database and Redis, so the autouse `clean` fixture of
+`tests/conftest.py` empties them before every test; the `edition` fixture re-creates the
+current edition afterwards (the app seeds it only at its start-up).
+
+Browser tests are skipped, with the reason, when /usr/bin/chromium is not installed
+(`apt-get install chromium`). `playwright install` is never used.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from core.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SKIP_REASON = f"no Chromium at {CHROMIUM} (install Debian's: apt-get install -y chromium)"
+STAFF_EMAIL = "ada@example.org"
+STAFF_NAME = "Ada Lovelace"
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+def _axe_script() -> Path:
+    import axe_playwright_python
+
+    return Path(axe_playwright_python.__file__).resolve().parent / "axe.min.js"
+
+
+AXE_JS = _axe_script()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test under tests/browser is a browser test; without Chromium they are skipped."""
+    here = Path(__file__).resolve().parent
+    skip = pytest.mark.skip(reason=SKIP_REASON)
+    for item in items:
+        if here in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+            if not CHROMIUM.exists():
+                item.add_marker(skip)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _tail(path: Path, lines: int = 60) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no server log)"
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Granian stops its worker on SIGINT; the process group (ours: started with
+    start_new_session) is killed only if it does not."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def live_server(database, redis_url):
+    """The base URL of the site served by `python main.py serve` (granian, one worker) on a
+    free loopback port, with the test run's database and Redis."""
+    if not CHROMIUM.exists():
+        pytest.skip(SKIP_REASON)
+    settings = Settings.from_env()
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=settings.database_url,
+        REDIS_URL=redis_url,
+        PRIZES_VAR_DIR=str(settings.var_dir),
+        BASE_URL=base_url,
+        ARGON2_TIME_COST="1",
+        ARGON2_MEMORY_COST="1024",
+        ARGON2_PARALLELISM="1",
+        # No phase ticker: tests move phases themselves and empty the tables between tests.
+        PHASE_TICK_SECONDS="0",
+        PYTHONUNBUFFERED="1",
+    )
+    log_path = settings.var_dir / f"browser-server-{port}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "main.py", "serve", "--no-migrate", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the server exited with {process.returncode}:\n{_tail(log_path)}")
+            try:
+                if httpx.get(f"{base_url}/static/site.css", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not answer on {base_url} within 60 s:\n{_tail(log_path)}")
+            time.sleep(0.1)
+        yield base_url
+    finally:
+        _stop(process)
+    if process.returncode not in (0, -signal.SIGINT):
+        print(f"server exit status {process.returncode}; log:\n{_tail(log_path)}", file=sys.stderr)
+
+
+@pytest.fixture(scope="session")
+async def browser(live_server):
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+@pytest.fixture
+async def page(browser, live_server, edition):
+    """A fresh browser context (no cookies), English, with the current edition in place."""
+    context = await browser.new_context(base_url=live_server, locale="en-GB", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    try:
+        yield await context.new_page()
+    finally:
+        await context.close()
+
+
+@pytest.fixture
+async def edition(clean) -> int:
+    """The current edition, re-created after `clean` emptied the tables. Its year."""
+    from prizes.rules import utcnow
+    from prizes.services import ensure_current_edition
+
+    now = utcnow()
+    await ensure_current_edition(now)  # False only when the server's start-up just seeded it
+    return now.year
+
+
+@pytest.fixture
+async def staff(clean):
+    """A verified staff account (cheap argon2 parameters: the server verifies with its own)."""
+    from accounts.passwords import Passwords
+    from accounts.services import create_user
+
+    return await create_user(
+        Passwords(1, 1024, 1), STAFF_EMAIL, STAFF_PASSWORD, STAFF_NAME, verified=True, roles=("staff",)
+    )
+
+
+def _describe(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"- {v['id']} ({v.get('impact')}): {v['help']} <{v.get('helpUrl', '')}>")
+        for node in v.get("nodes", []):
+            target = " ".join(json.dumps(t) if not isinstance(t, str) else t for t in node.get("target", []))
+            lines.append(f"    at {target}")
+            summary = (node.get("failureSummary") or "").replace("\n", " ")
+            if summary:
+                lines.append(f"      {summary}")
+    return "\n".join(lines)
+
+
+async def axe_results(page) -> dict:
+    """axe-core's results for the page as it is now, with its default rule set (WCAG 2 A
+    and AA, colour contrast included, and best practices)."""
+    if not await page.evaluate("() => typeof window.axe !== 'undefined'"):
+        await page.add_script_tag(path=str(AXE_JS))
+    return await page.evaluate("async () => await window.axe.run()")
+
+
+async def axe_violations(page) -> list[dict]:
+    return (await axe_results(page))["violations"]
+
+
+async def _assert_accessible(page, what: str) -> None:
+    violations = await axe_violations(page)
+    assert not violations, f"axe found {len(violations)} violation(s) on {what} ({page.url}):\n{_describe(violations)}"
+
+
+@pytest.fixture
+def assert_accessible():
+    """`await assert_accessible(page, "what")`: axe-core finds no violation on the page."""
+    return _assert_accessible
