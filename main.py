@@ -29,16 +29,26 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 from litestar.stores.redis import RedisStore
 
-from accounts.controllers import AccountPagesController, MeApiController, SessionApiController, StaffRolesApiController
+from accounts.controllers import (
+    AccountPagesController,
+    AccountsApiController,
+    AccountSelfPagesController,
+    MeApiController,
+    SessionApiController,
+    StaffRolesApiController,
+)
 from accounts.passwords import Passwords
 from accounts.sessions import session_config, user_middleware_factory
 from core.db import close_pool, migrate, start_pool, use_database
 from core.errors import EXCEPTION_HANDLERS
 from core.i18n import language_middleware_factory
+from core.mail import MailWorker
+from core.ratelimit import RateLimiter
 from core.redis import EmbeddedRedis, make_client
 from core.settings import Settings
 from core.templating import STATIC_DIR, template_config
 from prizes.controllers import EditionApiController, EditionPagesController, StaffEditionPagesController
+from prizes.nomination_controllers import NominatedListApiController, NominationApiController
 from prizes.rules import utcnow
 from prizes.services import advance_due_phases, ensure_current_edition
 
@@ -68,18 +78,21 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        mail_worker = app.state["mail_worker"] = MailWorker(settings)  # a bad SMTP_URL fails here
         if embedded is not None:
             await asyncio.to_thread(embedded.start)
         await start_pool(engine)
         await ensure_current_edition(utcnow())
         ticker = asyncio.create_task(phase_ticker(settings)) if settings.phase_tick_seconds > 0 else None
+        mailer = asyncio.create_task(mail_worker.run(settings.mail_poll_seconds)) if settings.mail_poll_seconds > 0 else None
         try:
             yield
         finally:
-            if ticker:
-                ticker.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await ticker
+            for task in (ticker, mailer):
+                if task:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             await redis.aclose(close_connection_pool=True)
             await close_pool(engine)
             if embedded is not None:
@@ -91,9 +104,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MeApiController,
             StaffRolesApiController,
             AccountPagesController,
+            AccountsApiController,
+            AccountSelfPagesController,
             EditionApiController,
             EditionPagesController,
             StaffEditionPagesController,
+            NominationApiController,
+            NominatedListApiController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],
         dependencies={
@@ -120,7 +137,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=settings.max_body_bytes,
         lifespan=[lifespan],
-        state=State({"settings": settings, "redis": redis, "passwords": passwords}),
+        state=State({"settings": settings, "redis": redis, "passwords": passwords, "limiter": RateLimiter(redis)}),
         logging_config=LoggingConfig(
             root={"level": settings.log_level, "handlers": ["queue_listener"]},
             log_exceptions="debug",

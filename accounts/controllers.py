@@ -8,18 +8,37 @@ from urllib.parse import urlsplit
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, JSONBody, QueryParameter
+from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from accounts import services
 from accounts.guards import current_user, requires_staff, requires_user
 from accounts.passwords import Passwords
-from accounts.schemas import MeOut, RoleIn, SessionIn
+from accounts.schemas import (
+    AccountIn,
+    AccountOut,
+    Message,
+    MeOut,
+    PasswordChangeIn,
+    ResetConfirmIn,
+    ResetRequestIn,
+    RoleIn,
+    SessionIn,
+    TokenIn,
+)
 from accounts.sessions import sign_in, sign_out
-from core.errors import DomainError
+from core.errors import DomainError, InvalidInput
 from core.i18n import LANGUAGE_COOKIE, LANGUAGES
+from core.i18n import gettext as _
+from core.ratelimit import limit_per_account, limit_per_client
+from core.settings import Settings
 from core.templating import page_context
+
+limit_logins = limit_per_client("logins", "rate_limit_logins_per_ip")
+limit_registrations = limit_per_client("registrations", "rate_limit_registrations_per_ip")
+limit_mails = limit_per_account("mails", "rate_limit_mails_per_account")
+FormBody = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -36,7 +55,7 @@ class SessionApiController(Controller):
     path = "/api/session"
     tags = ["accounts"]
 
-    @post("/", status_code=HTTP_200_OK, summary="Sign in")
+    @post("/", status_code=HTTP_200_OK, guards=[limit_logins], summary="Sign in")
     async def create(self, request: Request, data: JSONBody[SessionIn], passwords: NamedDependency[Passwords]) -> MeOut:
         user = await services.authenticate(passwords, data.email, data.password)
         sign_in(request, user)
@@ -79,12 +98,12 @@ class AccountPagesController(Controller):
     async def login_page(self, request: Request, next_: Annotated[str | None, QueryParameter(name="next")] = None) -> Template:
         return Template("accounts/login.html", context=page_context(request, next=safe_next(next_), email="", error=None))
 
-    @post("/login", status_code=303)
+    @post("/login", status_code=303, guards=[limit_logins])
     async def login(
         self,
         request: Request,
         passwords: NamedDependency[Passwords],
-        data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
+        data: FormBody,
     ) -> Response:
         target = safe_next(data.get("next"))
         try:
@@ -107,3 +126,142 @@ class AccountPagesController(Controller):
         if code in LANGUAGES:
             response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 86400, samesite="lax", httponly=False)
         return response
+
+
+class AccountsApiController(Controller):
+    path = "/api/accounts"
+    tags = ["accounts"]
+
+    @post("/", status_code=HTTP_201_CREATED, guards=[limit_registrations], summary="Register")
+    async def register(self, request: Request, data: JSONBody[AccountIn], passwords: NamedDependency[Passwords]) -> AccountOut:
+        user = await services.create_user(
+            passwords, data.email, data.password, data.display_name, verification_link_base=_settings(request).base_url
+        )
+        return AccountOut(id=str(user.id), email=user.email, email_verified=user.email_verified)
+
+    @post("/verify", status_code=HTTP_200_OK, summary="Verify the address with the mailed token")
+    async def verify(self, data: JSONBody[TokenIn]) -> AccountOut:
+        user = await services.verify_email(data.token)
+        return AccountOut(id=str(user.id), email=user.email, email_verified=user.email_verified)
+
+    @post("/verification-mail", status_code=HTTP_202_ACCEPTED, guards=[requires_user, limit_mails],
+          summary="Send the verification mail again")
+    async def resend(self, request: Request) -> Message:
+        await services.send_verification_mail(current_user(request), _settings(request).base_url)
+        return Message(detail=_("We sent you a new link."))
+
+    @post("/password-reset", status_code=HTTP_202_ACCEPTED, summary="Mail a password reset link")
+    async def reset_request(
+        self, request: Request, data: JSONBody[ResetRequestIn]
+    ) -> Message:
+        await services.request_password_reset(data.email, _settings(request).base_url, request.app.state["limiter"],
+                                              _settings(request).rate_limit_mails_per_account)
+        return Message(detail=_("If an account has this address, we sent it a link to choose a new password."))
+
+    @post("/password-reset/confirm", status_code=HTTP_200_OK, summary="Choose a new password with the mailed token")
+    async def reset_confirm(self, data: JSONBody[ResetConfirmIn], passwords: NamedDependency[Passwords]) -> Message:
+        await services.reset_password(passwords, data.token, data.password)
+        return Message(detail=_("Your password was changed; sign in with it."))
+
+    @post("/password", status_code=HTTP_200_OK, guards=[requires_user], summary="Change my password")
+    async def change_password(
+        self, request: Request, data: JSONBody[PasswordChangeIn], passwords: NamedDependency[Passwords]
+    ) -> MeOut:
+        user = await services.change_password(passwords, current_user(request), data.current_password, data.new_password)
+        sign_in(request, user)  # this session goes on; every other one has ended
+        return MeOut.of(user)
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state["settings"]
+
+
+def _errors(error: DomainError) -> dict[str, str]:
+    return {f.key: f.message for f in error.fields} or {"form": error.detail}
+
+
+class AccountSelfPagesController(Controller):
+    include_in_schema = False
+
+    @get("/signup")
+    async def signup_page(self, request: Request) -> Template:
+        return Template("accounts/signup.html", context=page_context(request, form={}, errors={}))
+
+    @post("/signup", status_code=303, guards=[limit_registrations])
+    async def signup(
+        self, request: Request, data: FormBody, passwords: NamedDependency[Passwords]
+    ) -> Response:
+        try:
+            user = await services.create_user(
+                passwords, data.get("email", ""), data.get("password", ""), data.get("display_name", ""),
+                verification_link_base=_settings(request).base_url,
+            )
+        except DomainError as error:
+            form = {k: v for k, v in data.items() if k != "password"}
+            return Template("accounts/signup.html", context=page_context(request, form=form, errors=_errors(error)),
+                            status_code=error.status_code)
+        sign_in(request, user)
+        return Redirect("/account?welcome=1", status_code=303)
+
+    @get("/verify")
+    async def verify(self, request: Request, token: FromQuery[str | None] = None) -> Template:
+        try:
+            user = await services.verify_email(token)
+        except DomainError as error:
+            return Template("accounts/verified.html", context=page_context(request, ok=False, detail=error.detail),
+                            status_code=error.status_code)
+        return Template("accounts/verified.html", context=page_context(request, ok=True, email=user.email))
+
+    @get("/account", guards=[requires_user])
+    async def account(self, request: Request, welcome: FromQuery[str | None] = None,
+                      sent: FromQuery[str | None] = None, changed: FromQuery[str | None] = None) -> Template:
+        notice = (_("Welcome! We sent you a link to confirm your address.") if welcome else
+                  _("We sent you a new link.") if sent else
+                  _("Your password was changed. Every other session was signed out.") if changed else None)
+        return Template("accounts/account.html", context=page_context(request, notice=notice, errors={}))
+
+    @post("/account/verification-mail", status_code=303, guards=[requires_user, limit_mails])
+    async def resend(self, request: Request) -> Response:
+        try:
+            await services.send_verification_mail(current_user(request), _settings(request).base_url)
+        except DomainError as error:
+            return Template("accounts/account.html", context=page_context(request, notice=None, errors=_errors(error)),
+                            status_code=error.status_code)
+        return Redirect("/account?sent=1", status_code=303)
+
+    @post("/account/password", status_code=303, guards=[requires_user])
+    async def change_password(self, request: Request, data: FormBody, passwords: NamedDependency[Passwords]) -> Response:
+        try:
+            user = await services.change_password(
+                passwords, current_user(request), data.get("current_password", ""), data.get("new_password", "")
+            )
+        except DomainError as error:
+            return Template("accounts/account.html", context=page_context(request, notice=None, errors=_errors(error)),
+                            status_code=error.status_code)
+        sign_in(request, user)
+        return Redirect("/account?changed=1", status_code=303)
+
+    @get("/password-reset")
+    async def reset_page(self, request: Request) -> Template:
+        return Template("accounts/reset_request.html", context=page_context(request, sent=False, email=""))
+
+    @post("/password-reset", status_code=200)
+    async def reset_request(self, request: Request, data: FormBody) -> Template:
+        await services.request_password_reset(data.get("email", ""), _settings(request).base_url, request.app.state["limiter"],
+                                              _settings(request).rate_limit_mails_per_account)
+        return Template("accounts/reset_request.html", context=page_context(request, sent=True, email=data.get("email", "")))
+
+    @get("/password-reset/confirm")
+    async def reset_confirm_page(self, request: Request, token: FromQuery[str | None] = None) -> Template:
+        return Template("accounts/reset_confirm.html", context=page_context(request, token=token or "", errors={}, done=False))
+
+    @post("/password-reset/confirm", status_code=200)
+    async def reset_confirm(self, request: Request, data: FormBody, passwords: NamedDependency[Passwords]) -> Template:
+        token = data.get("token", "")
+        try:
+            await services.reset_password(passwords, token, data.get("password", ""))
+        except DomainError as error:
+            return Template("accounts/reset_confirm.html",
+                            context=page_context(request, token=token, errors=_errors(error), done=False),
+                            status_code=error.status_code)
+        return Template("accounts/reset_confirm.html", context=page_context(request, token="", errors={}, done=True))

@@ -24,21 +24,21 @@ def _signed_in(connection: ASGIConnection) -> CurrentUser:
     return user
 
 
-def requires_user(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
+async def requires_user(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
     _signed_in(connection)
 
 
-def requires_verified(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
+async def requires_verified(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
     if not _signed_in(connection).email_verified:
         raise Forbidden(_("Verify your e-mail address first: follow the link in the mail we sent you."))
 
 
-def requires_staff(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
+async def requires_staff(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
     if not _signed_in(connection).is_staff:
         raise Forbidden(_("Only the secretariat's staff can do this."))
 
 
-def requires_judge(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
+async def requires_judge(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
     user = _signed_in(connection)
     if not user.is_judge:
         raise Forbidden(_("Only expert judges can do this."))
@@ -46,7 +46,7 @@ def requires_judge(connection: ASGIConnection, _handler: BaseRouteHandler) -> No
         raise Forbidden(_("Verify your e-mail address first: follow the link in the mail we sent you."))
 
 
-def requires_judge_or_staff(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
+async def requires_judge_or_staff(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
     user = _signed_in(connection)
     if not (user.is_staff or user.is_judge):
         raise Forbidden(_("Only judges and staff can do this."))

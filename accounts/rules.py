@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
+from accounts.tables import ROLES  # re-exported for services
 from core.errors import FieldError
 from core.i18n import gettext as _
 
@@ -12,7 +14,10 @@ _LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _EMAIL = re.compile(rf"{_LOCAL}@{_LABEL}(?:\.{_LABEL})+")
 
-from accounts.tables import ROLES  # noqa: E402  (re-exported for services)
+
+
+VERIFY_TOKEN_TTL = timedelta(hours=48)
+RESET_TOKEN_TTL = timedelta(hours=1)
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 256

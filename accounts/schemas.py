@@ -38,3 +38,37 @@ class MeOut(msgspec.Struct):
             roles=sorted(user.roles),
             email_verified=user.email_verified,
         )
+
+
+class AccountIn(Strict):
+    email: str
+    password: str
+    display_name: str = ""
+
+
+class AccountOut(msgspec.Struct):
+    id: str
+    email: str
+    email_verified: bool
+
+
+class TokenIn(Strict):
+    token: str
+
+
+class ResetRequestIn(Strict):
+    email: str
+
+
+class ResetConfirmIn(Strict):
+    token: str
+    password: str
+
+
+class PasswordChangeIn(Strict):
+    current_password: str
+    new_password: str
+
+
+class Message(msgspec.Struct):
+    detail: str

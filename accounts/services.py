@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from uuid import UUID
@@ -10,12 +12,14 @@ from uuid import UUID
 from core import audit
 from core.audit import Actor
 from core.db import is_unique_violation, transaction
-from core.errors import Conflict, FieldError, FieldErrors, InvalidInput, NotFound, Unauthenticated
+from core.errors import Conflict, DomainError, FieldError, FieldErrors, InvalidInput, NotFound, Unauthenticated
 from core.i18n import gettext as _
+from core.mail import Mail, enqueue
+from core.templating import render_text
 from core.validation import clean_text
 from accounts.passwords import Passwords
-from accounts.rules import ROLES, fold_email, is_valid_email, password_errors
-from accounts.tables import User, UserRole
+from accounts.rules import RESET_TOKEN_TTL, ROLES, VERIFY_TOKEN_TTL, fold_email, is_valid_email, password_errors
+from accounts.tables import AccountToken, User, UserRole
 
 log = logging.getLogger("prizes.accounts")
 
@@ -84,8 +88,11 @@ async def create_user(
     *,
     verified: bool = False,
     roles: tuple[str, ...] = (),
+    verification_link_base: str | None = None,
 ) -> CurrentUser:
-    """A new account; 409 naming `email` if the address (in any letter case) is taken."""
+    """A new account; 409 naming `email` if the address (in any letter case) is taken.
+    With `verification_link_base` (the site's BASE_URL), the verification mail is queued in
+    the same transaction: an account exists iff its mail is on its way."""
     email, password, display_name = check_new_account(email, password, display_name)
     password_hash = await passwords.hash(password)
     user = User(
@@ -101,6 +108,8 @@ async def create_user(
             await User.insert(user)
             for role in roles:
                 await UserRole.insert(UserRole(user=user.id, role=role))
+            if not verified and verification_link_base:
+                await _mail_token(user.id, user.email, user.display_name, "verify", verification_link_base)
     except Exception as error:
         if is_unique_violation(error):
             raise Conflict(
@@ -130,9 +139,9 @@ async def authenticate(passwords: Passwords, email: str, password: str) -> Curre
     return user
 
 
-async def set_password(passwords: Passwords, user_id: UUID, password: str, email: str) -> None:
+async def set_password(passwords: Passwords, user_id: UUID, password: str, email: str, key: str = "password") -> None:
     """Sets the password and ends every session of the account."""
-    errors = password_errors(password, email)
+    errors = password_errors(password, email, key)
     if errors:
         raise InvalidInput(errors)
     password_hash = await passwords.hash(password)
@@ -191,3 +200,117 @@ async def revoke_role(email: str, role: str, actor: Actor) -> CurrentUser:
     user = await load_user(row["id"])
     assert user is not None
     return user
+
+
+# --- mailed tokens: address verification and password reset ------------------------------
+
+_PURPOSES = {"verify": (VERIFY_TOKEN_TTL, "/verify", "mail/accounts/verify.txt"),
+             "reset": (RESET_TOKEN_TTL, "/password-reset/confirm", "mail/accounts/reset.txt")}
+
+
+class BadToken(DomainError):
+    status_code = 400
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+async def _mail_token(user_id: UUID, email: str, name: str, purpose: str, base_url: str) -> None:
+    """Mint a single-use token, keep its digest, queue the mail with the link. Call inside
+    the transaction of the change that needs it."""
+    ttl, path, template = _PURPOSES[purpose]
+    token = secrets.token_urlsafe(32)
+    now = datetime.now(timezone.utc)
+    await AccountToken.insert(
+        AccountToken(user=user_id, purpose=purpose, token_hash=_digest(token), created_at=now, expires_at=now + ttl)
+    )
+    link = f"{base_url}{path}?token={token}"
+    subject = _("Confirm your e-mail address") if purpose == "verify" else _("Reset your password")
+    await enqueue(Mail(to=email, subject=f"WSIS Prizes: {subject}", text=render_text(template, name=name, link=link),
+                       kind=purpose))
+
+
+async def _consume(token: str | None, purpose: str) -> UUID:
+    """The account a valid token belongs to; the token is used up atomically (two requests
+    with one token: one wins). 400 naming `token` if it is wrong, used or expired."""
+    wrong = BadToken(
+        _("This link is not valid: it may have been used already or have expired."),
+        [FieldError("token", _("The token is wrong, used or expired."))],
+    )
+    if not token or len(token) > 200:
+        raise wrong
+    now = datetime.now(timezone.utc)
+    rows = await AccountToken.update({AccountToken.used_at: now}).where(
+        (AccountToken.token_hash == _digest(token))
+        & (AccountToken.purpose == purpose)
+        & (AccountToken.used_at.is_null())
+        & (AccountToken.expires_at > now)
+    ).returning(AccountToken.user)
+    if not rows:
+        raise wrong
+    return rows[0]["user"]
+
+
+async def send_verification_mail(user: CurrentUser, base_url: str) -> None:
+    if user.email_verified:
+        raise Conflict(_("This address is already verified."), [FieldError("email", _("Already verified."))])
+    async with transaction():
+        await _mail_token(user.id, user.email, user.display_name, "verify", base_url)
+
+
+async def verify_email(token: str | None) -> CurrentUser:
+    async with transaction():
+        user_id = await _consume(token, "verify")
+        await User.update({User.email_verified: True}).where(User.id == user_id)
+    user = await load_user(user_id)
+    assert user is not None
+    return user
+
+
+async def request_password_reset(email: str | None, base_url: str, limiter=None, limit=None) -> None:
+    """Mails a reset link if the address has an account; says nothing either way. Requests
+    are counted per address, existing or not, so the limit tells nothing either."""
+    if limiter is not None and limit is not None:
+        await limiter.check("reset-mails", fold_email(email or "")[:320], limit)
+    row = await User.select(User.id, User.email, User.display_name).where(
+        User.email_key == fold_email(email or "")
+    ).first()
+    if row is None:
+        return
+    async with transaction():
+        await _mail_token(row["id"], row["email"], row["display_name"], "reset", base_url)
+
+
+async def reset_password(passwords: Passwords, token: str | None, password: str | None) -> CurrentUser:
+    """Sets the new password and ends every session of the account. Following the mailed
+    link also proves the address, so the account counts as verified."""
+    password = password or ""
+    if len(password) > 256 or len(password) < 10:
+        # checked before the token is used up, so a too-short password can be retried
+        raise InvalidInput(password_errors(password))
+    async with transaction():
+        user_id = await _consume(token, "reset")
+        row = await User.select(User.email).where(User.id == user_id).first()
+        errors = password_errors(password, row["email"])
+        if errors:
+            raise InvalidInput(errors)
+        password_hash = await passwords.hash(password)
+        await User.update(
+            {User.password_hash: password_hash, User.auth_epoch: User.auth_epoch + 1, User.email_verified: True}
+        ).where(User.id == user_id)
+    user = await load_user(user_id)
+    assert user is not None
+    return user
+
+
+async def change_password(passwords: Passwords, user: CurrentUser, current: str, new: str) -> CurrentUser:
+    """Needs the current password; ends every other session (the caller signs this one in
+    again)."""
+    row = await User.select(User.password_hash).where(User.id == user.id).first()
+    if row is None or not await passwords.verify(row["password_hash"], current or ""):
+        raise InvalidInput([FieldError("current_password", _("The current password is not correct."))])
+    await set_password(passwords, user.id, new or "", user.email, key="new_password")
+    updated = await load_user(user.id)
+    assert updated is not None
+    return updated

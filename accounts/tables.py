@@ -29,3 +29,15 @@ class UserRole(Table, tablename="account_role"):
     user = ForeignKey(User, null=False, on_delete=OnDelete.cascade)
     role = Varchar(length=20, null=False)
     granted_at = Timestamptz(default=TimestamptzNow(), null=False)
+
+
+class AccountToken(Table, tablename="account_token"):
+    """A single-use token mailed to the owner of an account (address verification, password
+    reset). Only its SHA-256 is stored; `used_at` makes it single-use."""
+
+    user = ForeignKey(User, null=False, on_delete=OnDelete.cascade)
+    purpose = Varchar(length=20, null=False)
+    token_hash = Varchar(length=64, null=False, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow(), null=False)
+    expires_at = Timestamptz(null=False)
+    used_at = Timestamptz(null=True, default=None)

@@ -108,7 +108,10 @@ class EmbeddedRedis:
         self.process = None
 
 
-def make_client(url: str, decode: bool = False) -> aioredis.Redis:
-    """An asyncio client. Sessions need bytes (`decode=False`); counters may decode."""
-    pool = aioredis.ConnectionPool.from_url(url, decode_responses=decode, max_connections=200)
+def make_client(url: str, decode: bool = False, max_connections: int = 64) -> aioredis.Redis:
+    """An asyncio client. Sessions need bytes (`decode=False`); counters may decode.
+
+    A blocking pool: in a burst, requests wait (up to 10 s) for one of `max_connections`
+    connections instead of failing with "Too many connections"."""
+    pool = aioredis.BlockingConnectionPool.from_url(url, decode_responses=decode, max_connections=max_connections, timeout=10)
     return aioredis.Redis(connection_pool=pool)

@@ -91,6 +91,16 @@ def _int(value: str, variable: str, minimum: int = 0) -> int:
     return number
 
 
+def _seconds(value: str, variable: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise SettingsError(f"{variable}: expected a number of seconds, got {value!r}") from None
+    if not number >= 0:  # also refuses NaN
+        raise SettingsError(f"{variable}: must be 0 or more")
+    return number
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -113,6 +123,10 @@ class Settings:
     session_max_age: int = 14 * 24 * 3600
     # How often each worker looks for a phase whose closing instant has passed (seconds).
     phase_tick_seconds: float = 5.0
+    # The sender of every mail, and how often each worker looks for queued mails (seconds;
+    # 0 runs no mail worker). An enqueue in the same process wakes the worker at once.
+    mail_from: str = "WSIS Prizes <no-reply@wsis-prizes.invalid>"
+    mail_poll_seconds: float = 2.0
     max_body_bytes: int = 1_000_000
     log_level: str = "INFO"
     extra: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -189,6 +203,8 @@ class Settings:
             argon2_memory_cost=_int(values.get("ARGON2_MEMORY_COST", "65536"), "ARGON2_MEMORY_COST", 8),
             argon2_parallelism=_int(values.get("ARGON2_PARALLELISM", "4"), "ARGON2_PARALLELISM", 1),
             phase_tick_seconds=float(values.get("PHASE_TICK_SECONDS", "5")),
+            mail_from=values.get("MAIL_FROM") or defaults["mail_from"].default,
+            mail_poll_seconds=_seconds(values.get("MAIL_POLL_SECONDS", "2"), "MAIL_POLL_SECONDS"),
             log_level=values.get("LOG_LEVEL", "INFO").upper(),
             extra={k: v for k, v in values.items() if k.startswith("PRIZES_")},
         )

@@ -1,7 +1,7 @@
-"""The audit log: who did what, when and why. Append-only; no foreign keys, so an entry
-outlives anything it mentions."""
+"""Tables of `core`: the audit log (who did what, when and why; append-only, no foreign
+keys, so an entry outlives anything it mentions) and the queue of outgoing mail."""
 
-from piccolo.columns import JSON, UUID, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, UUID, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -14,3 +14,20 @@ class AuditEntry(Table, tablename="audit_entry"):
     subject = Varchar(length=120, null=False, default="", index=True)
     reason = Text(null=False, default="")
     details = JSON(default="{}")
+
+
+class OutgoingMail(Table, tablename="outgoing_mail"):
+    """The durable queue of outgoing mail (`core.mail`). A row is due while `sent_at` is NULL
+    and `next_attempt_at` has passed; `next_attempt_at` is NULL once the mail is sent or given
+    up (then `last_error` says why)."""
+
+    kind = Varchar(length=40, null=False, default="")
+    recipient = Varchar(length=320, null=False)
+    subject = Text(null=False, default="")
+    body_text = Text(null=False, default="")
+    body_html = Text(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow(), null=False)
+    attempts = Integer(null=False, default=0)
+    next_attempt_at = Timestamptz(null=True, default=TimestamptzNow(), index=True)
+    sent_at = Timestamptz(null=True, default=None)
+    last_error = Text(null=False, default="")

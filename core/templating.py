@@ -37,7 +37,7 @@ def local_input_value(value: datetime | None, time_zone: str) -> str:
 def make_environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATE_DIR)),
-        autoescape=select_autoescape(["html", "xml"], default_for_string=True, default=True),
+        autoescape=select_autoescape(["html", "xml"], default_for_string=True, default=False),
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
@@ -62,3 +62,14 @@ def page_context(request: Request, **context) -> dict:
         "current_path": request.url.path,
         **context,
     }
+
+
+_TEXT_ENVIRONMENT: Environment | None = None
+
+
+def render_text(template_name: str, **context) -> str:
+    """A plain-text template (mails) in the current language; not HTML-escaped."""
+    global _TEXT_ENVIRONMENT
+    if _TEXT_ENVIRONMENT is None:
+        _TEXT_ENVIRONMENT = make_environment()
+    return _TEXT_ENVIRONMENT.get_template(template_name).render(**context)

@@ -1,9 +1,11 @@
 """Editions, their phases and their categories."""
 
-from piccolo.columns import JSON, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns import JSON, UUID, Boolean, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
+
+from accounts.tables import User
 
 PHASES = ("submission", "nomination", "voting", "selection", "announcement")
 
@@ -38,3 +40,49 @@ class Category(Table, tablename="category"):
     code = Varchar(length=16, null=False)
     title = Varchar(length=300, null=False)
     position = Integer(null=False, default=0)
+
+
+NOMINATION_STATUSES = ("draft", "submitted", "eligible", "ineligible", "nominated", "finalist", "winner", "champion")
+# A project that reached the public list keeps counting as nominated whatever it became.
+NOMINATED_STATUSES = ("nominated", "finalist", "winner", "champion")
+
+
+class Nomination(Table, tablename="nomination"):
+    """A project submitted for a category of an edition.
+
+    Constraints (made in the migration): status in NOMINATION_STATUSES; one project per
+    entity (folded name + country) per category per edition among those that are not
+    drafts — a partial unique index on (edition, category, entity_key, country)."""
+
+    id = UUID(primary_key=True)
+    edition = ForeignKey(Edition, null=False, on_delete=OnDelete.restrict, index=True)
+    category = ForeignKey(Category, null=False, on_delete=OnDelete.restrict, index=True)
+    owner = ForeignKey(User, null=False, on_delete=OnDelete.restrict, index=True)
+    status = Varchar(length=20, null=False, default="draft", index=True)
+    title = Varchar(length=300, null=False, default="")
+    entity_name = Varchar(length=300, null=False, default="")
+    # The entity's name folded (case, spacing, punctuation) for the one-project rule.
+    entity_key = Varchar(length=300, null=False, default="")
+    stakeholder_type = Varchar(length=40, null=False, default="")
+    country = Varchar(length=2, null=False, default="")
+    region = Varchar(length=20, null=False, default="")
+    contact_name = Varchar(length=200, null=False, default="")
+    contact_email = Varchar(length=320, null=False, default="")
+    website = Varchar(length=500, null=False, default="")
+    short_description = Text(null=False, default="")
+    sdgs = JSON(null=False, default="[]")
+    sdg_linkages = Text(null=False, default="")
+    impact = Text(null=False, default="")
+    partnerships = Text(null=False, default="")
+    challenges = Text(null=False, default="")
+    project_status = Varchar(length=30, null=False, default="")
+    started_on = Date(null=True, default=None)
+    owned_by_submitter = Boolean(null=False, default=True)
+    declarations = JSON(null=False, default='{"english": false, "accurate": false, "consent": false}')
+    created_at = Timestamptz(default=TimestamptzNow(), null=False)
+    updated_at = Timestamptz(default=TimestamptzNow(), null=False)
+    submitted_at = Timestamptz(null=True, default=None)
+    eligibility_reason = Text(null=False, default="")
+    eligibility_by = UUID(null=True, default=None)
+    eligibility_at = Timestamptz(null=True, default=None)
+    nominated_at = Timestamptz(null=True, default=None)

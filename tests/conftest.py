@@ -36,7 +36,8 @@ def make_settings(**overrides) -> Settings:
     """Settings for tests: those of the environment, with cheap password hashing and no
     phase ticker (tests that need one set it)."""
     base = Settings.from_env()
-    defaults = dict(argon2_time_cost=1, argon2_memory_cost=1024, argon2_parallelism=1, phase_tick_seconds=0)
+    defaults = dict(argon2_time_cost=1, argon2_memory_cost=1024, argon2_parallelism=1, phase_tick_seconds=0,
+                    mail_poll_seconds=0)
     defaults.update(overrides)
     return base.replace(**defaults)
 

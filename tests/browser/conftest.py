@@ -86,10 +86,14 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live_server(database, redis_url):
     """The base URL of the site served by `python main.py serve` (granian, one worker) on a
-    free loopback port, with the test run's database and Redis."""
+    free loopback port, with the test run's database and Redis.
+
+    Package scope: the server stops once the browser tests are done. It shares the database,
+    and its mail worker would otherwise go on delivering (taking) the mails that later tests
+    queue and deliver themselves."""
     if not CHROMIUM.exists():
         pytest.skip(SKIP_REASON)
     settings = Settings.from_env()
@@ -106,6 +110,10 @@ def live_server(database, redis_url):
         ARGON2_PARALLELISM="1",
         # No phase ticker: tests move phases themselves and empty the tables between tests.
         PHASE_TICK_SECONDS="0",
+        # The mail worker runs (0 would turn it off): queued mails are delivered to the
+        # outbox under PRIZES_VAR_DIR (no SMTP server), and their links start with BASE_URL.
+        MAIL_POLL_SECONDS="0.5",
+        SMTP_URL="",
         PYTHONUNBUFFERED="1",
     )
     log_path = settings.var_dir / f"browser-server-{port}.log"
@@ -140,7 +148,7 @@ def live_server(database, redis_url):
         print(f"server exit status {process.returncode}; log:\n{_tail(log_path)}", file=sys.stderr)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def browser(live_server):
     from playwright.async_api import async_playwright
 
@@ -185,6 +193,19 @@ async def staff(clean):
     return await create_user(
         Passwords(1, 1024, 1), STAFF_EMAIL, STAFF_PASSWORD, STAFF_NAME, verified=True, roles=("staff",)
     )
+
+
+async def tab_to(page, selector: str, limit: int = 40) -> int:
+    """Press Tab until the focused element matches `selector`; the number of presses."""
+    for presses in range(1, limit + 1):
+        await page.keyboard.press("Tab")
+        if await focused(page, selector):
+            return presses
+    raise AssertionError(f"{selector} was not reached with {limit} presses of Tab")
+
+
+async def focused(page, selector: str) -> bool:
+    return await page.evaluate("s => !!document.activeElement && document.activeElement.matches(s)", selector)
 
 
 def _describe(violations: list[dict]) -> str:

@@ -6,7 +6,15 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import expect
 
-from tests.browser.conftest import STAFF_EMAIL, STAFF_NAME, STAFF_PASSWORD, axe_results, axe_violations
+from tests.browser.conftest import (
+    STAFF_EMAIL,
+    STAFF_NAME,
+    STAFF_PASSWORD,
+    axe_results,
+    axe_violations,
+    focused,
+    tab_to,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -14,19 +22,6 @@ CODES = ["C1", "C2", "C3", "C4", "C5", "C6", "C7.1", "C7.2", "C7.3", "C7.4", "C7
          "C8", "C9", "C10", "C11"]
 PHASE_LABELS = ["Submission", "Nomination", "Online voting", "Selection", "Announcement"]
 WRONG_CREDENTIALS = "The e-mail address or the password is not correct."
-
-
-async def tab_to(page, selector: str, limit: int = 40) -> int:
-    """Press Tab until the focused element matches `selector`; the number of presses."""
-    for presses in range(1, limit + 1):
-        await page.keyboard.press("Tab")
-        if await page.evaluate("s => !!document.activeElement && document.activeElement.matches(s)", selector):
-            return presses
-    raise AssertionError(f"{selector} was not reached with {limit} presses of Tab")
-
-
-async def focused(page, selector: str) -> bool:
-    return await page.evaluate("s => !!document.activeElement && document.activeElement.matches(s)", selector)
 
 
 async def sign_in_with_form(page, email: str, password: str) -> None:

@@ -1,0 +1,37 @@
+"""The client's address: the socket peer, or — only when that peer is a trusted proxy — the
+nearest address in X-Forwarded-For that is not itself a trusted proxy."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Iterable
+
+from litestar.connection import ASGIConnection
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _ip(text: str):
+    try:
+        return ipaddress.ip_address(text.strip().strip("[]"))
+    except ValueError:
+        return None
+
+
+def _trusted(address, proxies: Iterable[Network]) -> bool:
+    return address is not None and any(address in network for network in proxies)
+
+
+def client_address(connection: ASGIConnection, proxies: tuple[Network, ...]) -> str:
+    peer = connection.client.host if connection.client else "unknown"
+    peer_ip = _ip(peer)
+    if not proxies or not _trusted(peer_ip, proxies):
+        return peer
+    forwarded = connection.headers.get("x-forwarded-for", "")
+    for hop in reversed([h for h in forwarded.split(",") if h.strip()]):
+        address = _ip(hop)
+        if address is None:
+            return peer  # a malformed chain: believe only the socket
+        if not _trusted(address, proxies):
+            return str(address)
+    return peer

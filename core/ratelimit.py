@@ -1,0 +1,106 @@
+"""Rate limits in Redis: an exact sliding window, applied atomically by one Lua script, so
+several processes and machines sharing the Redis never let more through than the limit.
+
+Each key is one sorted set of the attempts in the window (score = the Redis server's clock,
+so app machines' clocks do not matter); one key per call keeps every atomic step inside one
+Redis Cluster slot.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from core.errors import RateLimited
+from core.settings import RateLimit
+
+# KEYS[1] = the window's key; ARGV = limit, window in ms, a unique member.
+# Returns {allowed (1/0), retry_after_ms}.
+_SLIDING_WINDOW = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local count = redis.call('ZCARD', KEYS[1])
+if count < limit then
+  redis.call('ZADD', KEYS[1], now, ARGV[3] .. ':' .. now)
+  redis.call('PEXPIRE', KEYS[1], window)
+  return {1, 0}
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local retry = window
+if oldest[2] then retry = tonumber(oldest[2]) + window - now end
+if retry < 1 then retry = 1 end
+return {0, retry}
+"""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    retry_after: int  # whole seconds, at least 1 when refused
+
+
+class RateLimiter:
+    def __init__(self, redis: Redis, prefix: str = "prizes:rl") -> None:
+        self.redis = redis
+        self.prefix = prefix
+        self._script = redis.register_script(_SLIDING_WINDOW)
+
+    async def hit(self, name: str, subject: str, limit: RateLimit) -> Verdict:
+        """Count one attempt of `name` by `subject` (an address, an account...)."""
+        key = f"{self.prefix}:{name}:{{{subject}}}"
+        allowed, retry_ms = await self._script(keys=[key], args=[limit.count, limit.seconds * 1000, secrets.token_hex(6)])
+        return Verdict(bool(int(allowed)), 0 if int(allowed) else max(1, -(-int(retry_ms) // 1000)))
+
+    async def check(self, name: str, subject: str, limit: RateLimit) -> None:
+        """Count one attempt; raise 429 (with Retry-After) when over the limit."""
+        verdict = await self.hit(name, subject, limit)
+        if not verdict.allowed:
+            raise RateLimited(verdict.retry_after)
+
+    async def reset(self, name: str, subject: str) -> None:
+        await self.redis.delete(f"{self.prefix}:{name}:{{{subject}}}")
+
+
+def network_block(address: str) -> str:
+    """The /24 (IPv4) or /48 (IPv6) block of an address: one office, one campus."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+
+
+def limit_per_client(name: str, setting: str):
+    """A route guard: one attempt of `name` per call, counted per client address, with the
+    limit read from `settings.<setting>`; 429 with Retry-After beyond it."""
+    from core.clientip import client_address
+
+    async def guard(connection, _handler) -> None:
+        state = connection.app.state
+        settings = state["settings"]
+        address = client_address(connection, settings.trusted_proxies)
+        await state["limiter"].check(name, address, getattr(settings, setting))
+
+    guard.__name__ = f"limit_{name}_per_client"
+    return guard
+
+
+def limit_per_account(name: str, setting: str):
+    """A route guard for signed-in routes: attempts of `name` counted per account."""
+
+    async def guard(connection, _handler) -> None:
+        user = connection.scope.get("user")
+        if user is None:
+            return  # the authentication guard before this one answers 401
+        state = connection.app.state
+        await state["limiter"].check(name, str(user.id), getattr(state["settings"], setting))
+
+    guard.__name__ = f"limit_{name}_per_account"
+    return guard

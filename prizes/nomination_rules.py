@@ -1,0 +1,166 @@
+"""Pure rules about nominations: counting words as a person does, folding entity names,
+near-duplicate detection, and the field checks made at submission. No I/O."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from typing import Mapping
+from urllib.parse import urlsplit
+
+from babel import Locale
+
+from accounts.rules import is_valid_email
+from core.errors import FieldError
+from core.i18n import gettext as _
+
+STAKEHOLDER_TYPES = ("government", "private_sector", "civil_society", "international_organization", "academia", "other")
+REGIONS = ("africa", "americas", "arab_states", "asia_pacific", "cis", "europe", "international")
+PROJECT_STATUSES = ("completed", "major_phase_completed")
+DECLARATIONS = ("english", "accurate", "consent")
+LONG_TEXTS = ("sdg_linkages", "impact", "partnerships", "challenges")
+
+# ISO 3166-1 alpha-2: Babel's two-letter territories less the codes that are not countries
+# (exceptional reservations, groupings, private use).
+_NOT_COUNTRIES = {"AC", "CP", "CQ", "DG", "EA", "IC", "TA", "EU", "EZ", "QO", "UN", "XA", "XB", "XK", "ZZ"}
+COUNTRIES = frozenset(code for code in Locale("en").territories if len(code) == 2 and code.isalpha()) - _NOT_COUNTRIES
+
+# A word: letters or digits; hyphens and apostrophes inside it, and a comma or point between
+# digits (2,000 or 3.5), do not split it. Punctuation alone (— or &) is no word.
+_WORD = re.compile(r"[^\W_]+(?:(?:[-\u2010\u2011'\u2019]|(?<=\d)[.,](?=\d))[^\W_]+)*")
+
+MAX_LENGTHS = {
+    "title": 300,
+    "entity_name": 300,
+    "contact_name": 200,
+    "contact_email": 320,
+    "website": 500,
+    "short_description": 4000,
+    "sdg_linkages": 20000,
+    "impact": 20000,
+    "partnerships": 20000,
+    "challenges": 20000,
+}
+MULTILINE = {"short_description", "sdg_linkages", "impact", "partnerships", "challenges"}
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text or "")
+
+
+def count_words(text: str) -> int:
+    return len(words(text))
+
+
+def fold(text: str) -> str:
+    """Case, accents, spacing and punctuation folded away: `Ministry of ICT, Kenya` and
+    `ministry of  I.C.T. kenya` fold alike."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(w.lower() for w in re.findall(r"[^\W_]+", bare.replace(".", "")))
+
+
+def similarity(a: str, b: str) -> float:
+    """How much of the longer text the shorter keeps, word for word (a multiset overlap,
+    order aside): 1.0 for the same words, 0.9 when nine words in ten are kept."""
+    wa, wb = Counter(w.lower() for w in words(a)), Counter(w.lower() for w in words(b))
+    if not wa or not wb:
+        return 0.0
+    shared = sum((wa & wb).values())
+    return shared / max(sum(wa.values()), sum(wb.values()))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Another project a submission is compared with."""
+
+    id: str
+    title: str
+    short_description: str
+    year: int
+    category: str
+
+
+def near_duplicate(title: str, description: str, others: list[Candidate], threshold: float) -> tuple[Candidate, float] | None:
+    """The closest other project that is the same project, with its similarity, or None.
+
+    Same project: the titles fold alike and the descriptions are at least `threshold`
+    similar; or, whatever the titles, the descriptions are nearly identical (at least the
+    higher of `threshold` and 0.95). Two projects on one subject share a topic, not their
+    words, and stay well below both."""
+    folded = fold(title)
+    best: tuple[Candidate, float] | None = None
+    for other in others:
+        score = similarity(description, other.short_description)
+        same_title = folded and fold(other.title) == folded
+        if (same_title and score >= threshold) or score >= max(threshold, 0.95):
+            if best is None or score > best[1]:
+                best = (other, score)
+    return best
+
+
+def is_valid_website(url: str) -> bool:
+    parts = urlsplit(url.strip())
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and "." in parts.netloc and " " not in url
+
+
+def submission_errors(fields: Mapping[str, object], settings: Mapping[str, object], categories: set[str]) -> list[FieldError]:
+    """Every content rule checked at submission (drafts may be incomplete)."""
+    errors: list[FieldError] = []
+
+    def need(key: str) -> bool:
+        if not str(fields.get(key) or "").strip():
+            errors.append(FieldError(key, _("This field is required.")))
+            return False
+        return True
+
+    if need("category") and fields["category"] not in categories:
+        errors.append(FieldError("category", _("Choose one of the edition's categories.")))
+    need("title")
+    need("entity_name")
+    need("contact_name")
+    if need("stakeholder_type") and fields["stakeholder_type"] not in STAKEHOLDER_TYPES:
+        errors.append(FieldError("stakeholder_type", _("Choose one of: %(values)s.", values=", ".join(STAKEHOLDER_TYPES))))
+    if need("country") and fields["country"] not in COUNTRIES:
+        errors.append(FieldError("country", _("Use an ISO 3166-1 two-letter country code, such as KE.")))
+    if need("region") and fields["region"] not in REGIONS:
+        errors.append(FieldError("region", _("Choose one of: %(values)s.", values=", ".join(REGIONS))))
+    if need("contact_email") and not is_valid_email(str(fields["contact_email"])):
+        errors.append(FieldError("contact_email", _("Enter a valid e-mail address, such as name@example.org.")))
+    if need("website") and not is_valid_website(str(fields["website"])):
+        errors.append(FieldError("website", _("Enter the address of a web site, starting with https:// or http://.")))
+    if need("project_status") and fields["project_status"] not in PROJECT_STATUSES:
+        errors.append(FieldError("project_status", _("Choose one of: %(values)s.", values=", ".join(PROJECT_STATUSES))))
+    started = fields.get("started_on")
+    if not started:
+        errors.append(FieldError("started_on", _("This field is required.")))
+    elif isinstance(started, date) and started > date.today():
+        errors.append(FieldError("started_on", _("The project must have started already.")))
+
+    low = int(settings.get("short_description_min_words", 150))  # type: ignore[arg-type]
+    high = int(settings.get("short_description_max_words", 200))  # type: ignore[arg-type]
+    n = count_words(str(fields.get("short_description") or ""))
+    if n < low or n > high:
+        errors.append(FieldError(
+            "short_description", _("Write %(low)d to %(high)d words (now %(count)d).", low=low, high=high, count=n)
+        ))
+    minimum = int(settings.get("min_words", 50))  # type: ignore[arg-type]
+    for key in LONG_TEXTS:
+        n = count_words(str(fields.get(key) or ""))
+        if n < minimum:
+            errors.append(FieldError(key, _("Write at least %(low)d words (now %(count)d).", low=minimum, count=n)))
+
+    sdgs = fields.get("sdgs") or []
+    if not sdgs:
+        errors.append(FieldError("sdgs", _("Choose at least one of the 17 Sustainable Development Goals.")))
+    elif any(not isinstance(g, int) or isinstance(g, bool) or not 1 <= g <= 17 for g in sdgs):  # type: ignore[union-attr]
+        errors.append(FieldError("sdgs", _("Goals are numbered 1 to 17.")))
+
+    declarations = fields.get("declarations") or {}
+    for name in DECLARATIONS:
+        if declarations.get(name) is not True:  # type: ignore[union-attr]
+            errors.append(FieldError(f"declarations.{name}", _("This declaration is required to submit.")))
+    return errors
