@@ -5,6 +5,9 @@ until it is added here."""
 
 from __future__ import annotations
 
+import importlib
+import re
+
 import pytest
 from litestar.routes import HTTPRoute
 
@@ -41,10 +44,20 @@ GUARDED = [
     ("POST", "/staff/editions", "staff", {"year": "2098"}, "page"),
 ]
 
+# Each domain lists its own guarded routes in tests/<domain>/routes.py (a GUARDED list of the
+# same shape); they are all tried here.
+for _domain in ("judging", "voting", "reports"):
+    try:
+        GUARDED += importlib.import_module(f"tests.{_domain}.routes").GUARDED
+    except ModuleNotFoundError:
+        pass
+
 ROLES = {"anonymous": None, "voter": (), "judge": ("judge",), "staff": ("staff",)}
 
 
 def _allowed(rule: str, role: str) -> bool:
+    """`rule`: user, verified (any signed-in role here: test accounts are verified),
+    judge, staff or judge_or_staff."""
     if rule in ("user", "verified"):
         return role != "anonymous"
     if rule == "judge_or_staff":
@@ -60,7 +73,7 @@ def _guarded_routes(app) -> set[tuple[str, str]]:
         for handler in route.route_handlers:
             if [g for g in handler.resolve_guards() if not getattr(g, "func", g).__name__.startswith("limit_")]:
                 for method in handler.http_methods - {"OPTIONS", "HEAD"}:
-                    path = route.path.replace("{year:int}", "{year}").replace("{nomination_id:str}", "{nid}")
+                    path = re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path).replace("{nomination_id}", "{nid}")
                     found.add((method, path.rstrip("/") or "/"))
     return found
 
