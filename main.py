@@ -49,6 +49,7 @@ from core.settings import Settings
 from core.templating import STATIC_DIR, template_config
 from prizes.controllers import EditionApiController, EditionPagesController, StaffEditionPagesController
 from prizes.nomination_controllers import NominatedListApiController, NominationApiController
+from prizes.nomination_pages import NominationPagesController, StaffNominationPagesController
 from prizes.rules import utcnow
 from prizes.services import advance_due_phases, ensure_current_edition
 
@@ -111,6 +112,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             StaffEditionPagesController,
             NominationApiController,
             NominatedListApiController,
+            NominationPagesController,
+            StaffNominationPagesController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],
         dependencies={

@@ -13,5 +13,7 @@ APP_REGISTRY = AppRegistry(
         "core.piccolo_app",
         "accounts.piccolo_app",
         "prizes.piccolo_app",
+        "voting.piccolo_app",
+        "judging.piccolo_app",
     ]
 )

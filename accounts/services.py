@@ -226,8 +226,8 @@ async def _mail_token(user_id: UUID, email: str, name: str, purpose: str, base_u
         AccountToken(user=user_id, purpose=purpose, token_hash=_digest(token), created_at=now, expires_at=now + ttl)
     )
     link = f"{base_url}{path}?token={token}"
-    subject = _("Confirm your e-mail address") if purpose == "verify" else _("Reset your password")
-    await enqueue(Mail(to=email, subject=f"WSIS Prizes: {subject}", text=render_text(template, name=name, link=link),
+    subject = _("WSIS Prizes: Confirm your e-mail address") if purpose == "verify" else _("WSIS Prizes: Reset your password")
+    await enqueue(Mail(to=email, subject=subject, text=render_text(template, name=name, link=link),
                        kind=purpose))
 
 

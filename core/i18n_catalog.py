@@ -78,8 +78,9 @@ def source_files() -> list[tuple[Path, str, dict[str, str]]]:
             if "__pycache__" not in path.parts:
                 found.append((path, PYTHON_METHOD, {}))
     if TEMPLATE_DIR.is_dir():
-        for path in sorted(TEMPLATE_DIR.rglob("*.html")):
-            found.append((path, JINJA_METHOD, dict(JINJA_OPTIONS)))
+        for pattern in ("*.html", "*.txt", "*.svg"):  # pages, mails, images with text
+            for path in sorted(TEMPLATE_DIR.rglob(pattern)):
+                found.append((path, JINJA_METHOD, dict(JINJA_OPTIONS)))
     return found
 
 

@@ -292,7 +292,7 @@ async def confirm_nominated(actor: Actor, year: int, now: datetime) -> dict[str,
     async with transaction():
         chosen = await Nomination.update({Nomination.status: "nominated", Nomination.nominated_at: now}).where(
             (Nomination.edition == row["id"]) & (Nomination.status == "eligible")
-        ).returning(Nomination.id, Nomination.title, Nomination.owner.email)
+        ).returning(Nomination.id, Nomination.title)
         refused = await Nomination.select(Nomination.id, Nomination.title, Nomination.owner.email,
                                           Nomination.eligibility_reason).where(
             (Nomination.edition == row["id"]) & (Nomination.status == "ineligible")
