@@ -48,7 +48,12 @@ from core.redis import EmbeddedRedis, make_client
 from core.settings import Settings
 from core.templating import STATIC_DIR, template_config
 from prizes.controllers import EditionApiController, EditionPagesController, StaffEditionPagesController
-from prizes.nomination_controllers import NominatedListApiController, NominationApiController
+from prizes.nomination_controllers import (
+    MediaController,
+    NominatedListApiController,
+    NominationApiController,
+    NominationImageApiController,
+)
 from prizes.nomination_pages import NominationPagesController, StaffNominationPagesController
 from prizes.rules import utcnow
 from prizes.services import advance_due_phases, ensure_current_edition
@@ -112,6 +117,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             StaffEditionPagesController,
             NominationApiController,
             NominatedListApiController,
+            NominationImageApiController,
+            MediaController,
             NominationPagesController,
             StaffNominationPagesController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),

@@ -127,6 +127,9 @@ class Settings:
     # 0 runs no mail worker). An enqueue in the same process wakes the worker at once.
     mail_from: str = "WSIS Prizes <no-reply@wsis-prizes.invalid>"
     mail_poll_seconds: float = 2.0
+    # Uploaded images (project photos for the book): where they are kept, and how big.
+    media_dir: Path | None = None
+    max_image_bytes: int = 5_000_000
     max_body_bytes: int = 1_000_000
     log_level: str = "INFO"
     extra: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -205,6 +208,8 @@ class Settings:
             phase_tick_seconds=float(values.get("PHASE_TICK_SECONDS", "5")),
             mail_from=values.get("MAIL_FROM") or defaults["mail_from"].default,
             mail_poll_seconds=_seconds(values.get("MAIL_POLL_SECONDS", "2"), "MAIL_POLL_SECONDS"),
+            media_dir=Path(values["PRIZES_MEDIA_DIR"]).resolve() if values.get("PRIZES_MEDIA_DIR") else var_dir / "media",
+            max_image_bytes=_int(values.get("MAX_IMAGE_BYTES", "5000000"), "MAX_IMAGE_BYTES", 1000),
             log_level=values.get("LOG_LEVEL", "INFO").upper(),
             extra={k: v for k, v in values.items() if k.startswith("PRIZES_")},
         )

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from typing import Annotated
+
+from litestar import Controller, Request, delete, get, patch, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery, JSONBody
+from litestar.response import File
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from accounts.guards import current_user, requires_judge_or_staff, requires_staff, requires_user, requires_verified
-from prizes import nominations, queries
+from prizes import images, nominations, queries
 from prizes.nominations import Filters
 from prizes.rules import utcnow
 from prizes.schemas import EligibilityIn, NominationIn, Page
@@ -83,6 +88,51 @@ class NominationApiController(Controller):
         if not everything:
             items = [nominations.public_view(i) for i in items]
         return Page(items=items, total=total, offset=offset, limit=limit)
+
+
+def _media(request: Request):
+    settings = request.app.state["settings"]
+    return settings.media_dir, settings.max_image_bytes
+
+
+class NominationImageApiController(Controller):
+    path = "/api/nominations/{nomination_id:str}/images"
+    tags = ["nominations"]
+
+    @post("/", status_code=HTTP_201_CREATED, guards=[requires_user, requires_verified],
+          request_max_body_size=8_000_000, summary="Attach a photo (multipart: file, credit, caption)")
+    async def upload(
+        self, request: Request, nomination_id: FromPath[str],
+        data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> dict[str, Any]:
+        media_dir, max_bytes = _media(request)
+        upload = data.get("file")
+        content = await upload.read() if isinstance(upload, UploadFile) else b""
+        return await images.attach(current_user(request), nomination_id, content, data.get("credit"),
+                                   data.get("caption"), media_dir, max_bytes, utcnow())
+
+    @get("/", summary="The photos of a project")
+    async def index(self, request: Request, nomination_id: FromPath[str]) -> dict[str, Any]:
+        item, _full = await nominations.get_visible(current_user(request), nomination_id, utcnow())
+        return {"items": await images.list_images(item["id"])}
+
+    @delete("/{image_id:str}", status_code=HTTP_204_NO_CONTENT, guards=[requires_user, requires_verified],
+            summary="Remove a photo")
+    async def remove(self, request: Request, nomination_id: FromPath[str], image_id: FromPath[str]) -> None:
+        media_dir, _max = _media(request)
+        await images.remove(current_user(request), nomination_id, image_id, media_dir, utcnow())
+
+
+class MediaController(Controller):
+    path = "/media"
+    include_in_schema = False
+
+    @get("/images/{image_id:str}")
+    async def image(self, request: Request, image_id: FromPath[str]) -> File:
+        media_dir, _max = _media(request)
+        path, content_type = await images.image_file(current_user(request), image_id, media_dir, utcnow())
+        return File(path=path, media_type=content_type, content_disposition_type="inline",
+                    headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=300"})
 
 
 class NominatedListApiController(Controller):

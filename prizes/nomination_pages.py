@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
@@ -19,7 +20,7 @@ from core.errors import DomainError
 from core.i18n import N_
 from core.i18n import gettext as _
 from core.templating import page_context
-from prizes import nominations, queries
+from prizes import images, nominations, queries
 from prizes.nomination_rules import COUNTRIES, PROJECT_STATUSES, REGIONS, STAKEHOLDER_TYPES, count_words
 from prizes.nominations import Filters
 from prizes.rules import utcnow
@@ -94,8 +95,9 @@ class NominationPagesController(Controller):
             data["declarations"] = values.get("declarations", data.get("declarations"))
         counts = {k: count_words(str(data.get(k) or "")) for k in ("short_description", "sdg_linkages", "impact",
                                                                    "partnerships", "challenges")}
+        photos = await images.list_images(item["id"]) if item else []
         return Template("prizes/nomination_form.html", status_code=status, context=page_context(
-            request, item=item, data=data, errors=errors, edition=edition, choices=_choices(edition),
+            request, item=item, data=data, errors=errors, edition=edition, choices=_choices(edition), photos=photos,
             counts=counts, open=edition.phase_at(now) == "submission",
             settings=edition.settings,
         ))
@@ -154,6 +156,22 @@ class NominationPagesController(Controller):
     async def receipt(self, request: Request, nomination_id: FromPath[str]) -> Template:
         item = await nominations.get_for_owner(current_user(request), nomination_id)
         return Template("prizes/nomination_receipt.html", context=page_context(request, item=item))
+
+    @post("/nominations/{nomination_id:str}/images", guards=[requires_user, requires_verified], status_code=303,
+          request_max_body_size=8_000_000)
+    async def upload(self, request: Request, nomination_id: FromPath[str]) -> Response:
+        form = await request.form()
+        upload = form.get("file")
+        content = await upload.read() if isinstance(upload, UploadFile) else b""
+        settings = request.app.state["settings"]
+        user = current_user(request)
+        try:
+            await images.attach(user, nomination_id, content, form.get("credit"), form.get("caption"),
+                                settings.media_dir, settings.max_image_bytes, utcnow())
+        except DomainError as error:
+            item = await nominations.get_for_owner(user, nomination_id)
+            return await self._form(request, item, _errors(error), error.status_code)
+        return Redirect(f"/nominations/{nomination_id}/edit#photos", status_code=303)
 
     @post("/nominations/{nomination_id:str}/withdraw", guards=[requires_user, requires_verified], status_code=303)
     async def withdraw(self, request: Request, nomination_id: FromPath[str]) -> Response:

@@ -86,3 +86,16 @@ class Nomination(Table, tablename="nomination"):
     eligibility_by = UUID(null=True, default=None)
     eligibility_at = Timestamptz(null=True, default=None)
     nominated_at = Timestamptz(null=True, default=None)
+
+
+class NominationImage(Table, tablename="nomination_image"):
+    """A photo attached to a project for the book. The file lives under the media folder
+    (setting PRIZES_MEDIA_DIR) as `<id>.<ext>`; only its checked type is trusted."""
+
+    id = UUID(primary_key=True)
+    nomination = ForeignKey(Nomination, null=False, on_delete=OnDelete.cascade, index=True)
+    content_type = Varchar(length=40, null=False)
+    size = Integer(null=False)
+    credit = Varchar(length=300, null=False, default="")
+    caption = Varchar(length=500, null=False, default="")
+    uploaded_at = Timestamptz(default=TimestamptzNow(), null=False)

@@ -32,6 +32,9 @@ GUARDED = [
     ("POST", "/api/nominations/{nid}/withdraw", "verified", None, "api"),
     ("POST", "/api/nominations/{nid}/eligibility", "judge_or_staff", {"eligible": True}, "api"),
     ("GET", "/api/nominations/mine", "user", None, "api"),
+    ("POST", "/api/nominations/{nid}/images", "verified", None, "api"),
+    ("DELETE", "/api/nominations/{nid}/images/{image_id}", "verified", None, "api"),
+    ("POST", "/nominations/{nid}/images", "verified", None, "page"),
     ("POST", "/api/editions/{year}/nominated", "staff", None, "api"),
     ("GET", "/account", "user", None, "page"),
     ("GET", "/nominations", "user", None, "page"),
@@ -76,6 +79,11 @@ def _allowed(rule: str, role: str) -> bool:
     return role == rule
 
 
+def _url(path: str, year: int) -> str:
+    """A concrete URL: the edition's year, and an id of the right form for any other part."""
+    return re.sub(r"\{\w+\}", "00000000-0000-0000-0000-000000000001", path.replace(YEAR, str(year)))
+
+
 def _guarded_routes(app) -> set[tuple[str, str]]:
     found = set()
     for route in app.routes:
@@ -117,7 +125,7 @@ async def test_route_answers_each_role(app, client, method, path, rule, body, ki
     year = (await client.get("/api/editions/current")).json()["year"]
     await make_user(app, "someone@example.org")
     api = await _client_for(app, role)
-    url = path.replace(YEAR, str(year)).replace("{nid}", "00000000-0000-0000-0000-000000000001")
+    url = _url(path, year)
     response = await _call(api, method, url, body, kind)
     if _allowed(rule, role):
         # allowed in: anything but 401, and a 403 only from the phase rule, not the guard
@@ -144,7 +152,7 @@ async def test_unsafe_route_without_csrf_token_is_refused_first(app, client, met
     year = (await client.get("/api/editions/current")).json()["year"]
     role = "staff" if rule in ("staff", "judge_or_staff") else "voter"
     api = await _client_for(app, role)
-    url = path.replace(YEAR, str(year)).replace("{nid}", "00000000-0000-0000-0000-000000000001")
+    url = _url(path, year)
     if kind == "page":
         response = await api.request(method, url, data=body or {}, csrf=False)
     else:
@@ -184,5 +192,5 @@ PUBLIC = [
 @pytest.mark.parametrize(("method", "path"), PUBLIC)
 async def test_public_routes_answer_anonymous_visitors(client, method, path):
     year = (await client.get("/api/editions/current")).json()["year"]
-    response = await client.request(method, path.replace(YEAR, str(year)))
+    response = await client.request(method, _url(path, year))
     assert response.status_code == 200
