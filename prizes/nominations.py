@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Awaitable, Callable
 from uuid import UUID
 
 from accounts.services import CurrentUser
@@ -36,6 +36,12 @@ from prizes.nomination_rules import (
 from prizes.rules import EditionState
 from prizes.services import require_phase
 from prizes.tables import NOMINATED_STATUSES, Category, Edition, Nomination
+
+# Who may screen a project besides the route's guard: set by the composition root (main.py) to
+# the judging domain's rule, which prizes must not import (a judge only on their categories'
+# projects, never where conflicted). Awaited with the actor and the project's row before a
+# screening decision; it raises to refuse. None: anyone the route lets in may screen.
+screening_policy: Callable[[CurrentUser, dict], Awaitable[None]] | None = None
 
 TEXT_FIELDS = tuple(MAX_LENGTHS)
 EDITABLE = TEXT_FIELDS + ("category", "stakeholder_type", "country", "region", "sdgs", "project_status",
@@ -161,20 +167,22 @@ async def update_draft(owner: CurrentUser, nomination_id: UUID | str, fields: di
     return await get_for_owner(owner, row["id"])
 
 
-async def _candidates(edition_id: int, exclude: UUID) -> list[Candidate]:
+async def _compared_with(where) -> list[Candidate]:
     rows = await Nomination.select(
         Nomination.id, Nomination.title, Nomination.short_description, Nomination.edition.year,
         Nomination.category.code,
-    ).where((Nomination.edition == edition_id) & (Nomination.status != "draft") & (Nomination.id != exclude))
+    ).where(where)
     return [Candidate(str(r["id"]), r["title"], r["short_description"], r["edition.year"], r["category.code"]) for r in rows]
+
+
+async def _candidates(edition_id: int, exclude: UUID) -> list[Candidate]:
+    """The edition's other submitted projects, any category."""
+    return await _compared_with((Nomination.edition == edition_id) & (Nomination.status != "draft")
+                                & (Nomination.id != exclude))
 
 
 async def _earlier_winners(year: int) -> list[Candidate]:
-    rows = await Nomination.select(
-        Nomination.id, Nomination.title, Nomination.short_description, Nomination.edition.year,
-        Nomination.category.code,
-    ).where((Nomination.status == "winner") & (Nomination.edition.year < year))
-    return [Candidate(str(r["id"]), r["title"], r["short_description"], r["edition.year"], r["category.code"]) for r in rows]
+    return await _compared_with((Nomination.status == "winner") & (Nomination.edition.year < year))
 
 
 def _entity_conflict() -> Conflict:
@@ -267,6 +275,8 @@ async def decide_eligibility(actor: CurrentUser, nomination_id: UUID | str, elig
         raise _not_found()
     edition = await _edition_of(row)
     require_phase(edition, "nomination", now)
+    if screening_policy is not None:
+        await screening_policy(actor, row)
     errors = FieldErrors()
     reason = clean_text(errors, "reason", reason, max_length=4000, required=not eligible, multiline=True)
     errors.raise_if_any()

@@ -100,13 +100,8 @@ def effective_phase(stored: str, changed_at: datetime, closes: Mapping[str, date
     A closing instant that was already past when the phase was set (staff moved back to an
     earlier phase) does not move it on again: only a crossing after the move does.
     """
-    phase, since = stored, changed_at
-    while True:
-        following = next_phase(phase)
-        closing = closes.get(phase)
-        if following is None or closing is None or not (since < closing <= now):
-            return phase
-        phase, since = following, closing
+    steps = due_transitions(stored, changed_at, closes, now)
+    return steps[-1][1] if steps else stored
 
 
 def due_transitions(stored: str, changed_at: datetime, closes: Mapping[str, datetime], now: datetime) -> list[tuple[str, str, datetime]]:
