@@ -254,3 +254,22 @@ async def test_hostile_text_is_stored_as_text_or_refused_when_too_long(owner, te
 async def test_nul_bytes_are_refused(owner):
     response = await owner.post("/api/nominations", json=project(impact="a\x00b"))
     assert response.status_code == 422 and response.json()["extra"][0]["key"] == "impact"
+
+
+async def test_a_winner_of_an_earlier_edition_cannot_compete_again(app, owner, staff):
+    from datetime import datetime, timedelta, timezone
+
+    won = (await draft_and_submit(owner)).json()
+    await Nomination.update({Nomination.status: "winner"}).where(Nomination.id == won["id"])
+    year = won["year"]
+    await staff.post("/api/editions", json={"year": year + 1})
+    opened = (datetime.now(timezone.utc) - timedelta(minutes=1)).isoformat()
+    await staff.patch(f"/api/editions/{year + 1}", json={"phases": [{"name": "submission", "opens_at": opened}]})
+    assert (await owner.get("/api/editions/current")).json()["year"] == year + 1
+    response = await draft_and_submit(owner, entity_name="Health Ministry of Kenya", category="C3")
+    assert response.status_code == 409
+    assert f"won the {year} edition" in response.json()["detail"]
+    assert response.json()["extra"][0]["key"] == "title"
+    # a new project of the same entity is welcome
+    fresh = await draft_and_submit(owner, title="Water points on a map", short_description=words_text(170, "Water"))
+    assert fresh.status_code == 200
