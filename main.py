@@ -5,6 +5,10 @@
     python main.py migrate              apply the database migrations
     python main.py create-user --email E --role staff|judge
                                         password from PRIZES_PASSWORD, else one line of stdin
+    python main.py tallies --check|--rebuild [--year Y]
+                                        compare the Redis vote tallies with the database, or rebuild them
+    python main.py report --year Y --out DIR
+                                        write success-stories-Y.html and success-stories-Y.pdf
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import os
 import signal
 import sys
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 from litestar import Litestar
@@ -47,6 +52,14 @@ from core.ratelimit import RateLimiter
 from core.redis import EmbeddedRedis, make_client
 from core.settings import Settings
 from core.templating import STATIC_DIR, template_config
+from judging import services as judging_services
+from judging.controllers import (
+    JudgePagesController,
+    JudgingApiController,
+    RubricApiController,
+    StaffJudgingPagesController,
+)
+from prizes import nominations
 from prizes.controllers import EditionApiController, EditionPagesController, StaffEditionPagesController
 from prizes.nomination_controllers import (
     MediaController,
@@ -55,8 +68,26 @@ from prizes.nomination_controllers import (
     NominationImageApiController,
 )
 from prizes.nomination_pages import NominationPagesController, StaffNominationPagesController
+from prizes.results import latest_published_year, refresh_published_years
+from prizes.results_controllers import (
+    ExtendedApiController,
+    ResultsApiController,
+    ResultsPagesController,
+    StaffResultsPagesController,
+)
+from prizes import queries as prizes_queries
 from prizes.rules import utcnow
 from prizes.services import advance_due_phases, ensure_current_edition
+from voting.controllers import (
+    CampaignApiController,
+    StaffVotingPagesController,
+    VoteApiController,
+    VotePagesController,
+    VotingEditionApiController,
+)
+from reports.controllers import CertificateApiController, ReportsController, StaffReportPagesController
+from reports.jobs import BookJobs
+from voting.tallies import TallyStore, run_sweeper
 
 log = logging.getLogger("prizes")
 
@@ -67,6 +98,7 @@ async def phase_ticker(settings: Settings) -> None:
     while True:
         try:
             await advance_due_phases(utcnow())
+            await refresh_published_years()  # the "Winners" link of other processes' publications
         except asyncio.CancelledError:
             raise
         except Exception:  # keep ticking; the next tick retries
@@ -77,10 +109,21 @@ async def phase_ticker(settings: Settings) -> None:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     engine = use_database(settings.database_url)
+    prizes_queries.CACHE_SECONDS = settings.edition_cache_seconds
+    prizes_queries.forget()
     embedded = None if settings.redis_url else EmbeddedRedis(settings.var_dir)
     redis_url = settings.redis_url or embedded.url
     redis = make_client(redis_url)
     passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_parallelism)
+    # prizes may not import judging: judging's rule of who may screen a project is plugged in here.
+    nominations.screening_policy = judging_services.screening_policy
+    # The sweeper re-applies recent votes to the Redis tallies (see voting/tallies.py); 0 turns it off.
+    sweep_seconds = float(settings.extra.get("PRIZES_TALLY_SWEEP_SECONDS", "5"))
+    tallies = TallyStore(redis, timedelta(seconds=float(settings.extra.get("PRIZES_TALLY_SWEEP_GRACE_SECONDS", "30"))))
+    # The Success Stories book, built in the background (reports/jobs.py).
+    books = BookJobs(settings, redis)
+    templates = template_config()
+    templates.instance.engine.globals["latest_results_year"] = latest_published_year
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -89,12 +132,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await asyncio.to_thread(embedded.start)
         await start_pool(engine)
         await ensure_current_edition(utcnow())
+        await refresh_published_years()
         ticker = asyncio.create_task(phase_ticker(settings)) if settings.phase_tick_seconds > 0 else None
         mailer = asyncio.create_task(mail_worker.run(settings.mail_poll_seconds)) if settings.mail_poll_seconds > 0 else None
+        sweeper = asyncio.create_task(run_sweeper(tallies, sweep_seconds)) if sweep_seconds > 0 else None
         try:
             yield
         finally:
-            for task in (ticker, mailer):
+            await books.stop()
+            for task in (ticker, mailer, sweeper):
                 if task:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
@@ -121,6 +167,22 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MediaController,
             NominationPagesController,
             StaffNominationPagesController,
+            RubricApiController,
+            JudgingApiController,
+            JudgePagesController,
+            StaffJudgingPagesController,
+            VoteApiController,
+            VotingEditionApiController,
+            CampaignApiController,
+            VotePagesController,
+            StaffVotingPagesController,
+            ResultsApiController,
+            ExtendedApiController,
+            ResultsPagesController,
+            StaffResultsPagesController,
+            ReportsController,
+            CertificateApiController,
+            StaffReportPagesController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],
         dependencies={
@@ -137,7 +199,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_secure=settings.secure_cookies,
             cookie_samesite="lax",
         ),
-        template_config=template_config(),
+        template_config=templates,
         openapi_config=OpenAPIConfig(
             title="WSIS Prizes API",
             version="1.0.0",
@@ -147,7 +209,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=settings.max_body_bytes,
         lifespan=[lifespan],
-        state=State({"settings": settings, "redis": redis, "passwords": passwords, "limiter": RateLimiter(redis)}),
+        state=State({"settings": settings, "redis": redis, "passwords": passwords, "limiter": RateLimiter(redis), "tallies": tallies,
+                     "books": books}),
         logging_config=LoggingConfig(
             root={"level": settings.log_level, "handlers": ["queue_listener"]},
             log_exceptions="debug",
@@ -252,6 +315,53 @@ def cmd_create_user(args, settings: Settings) -> int:
     return asyncio.run(run())
 
 
+def cmd_tallies(args, settings: Settings) -> int:
+    from voting.tallies import tallies_command
+
+    async def run() -> int:
+        engine = use_database(settings.database_url)
+        await start_pool(engine)
+        embedded = None if settings.redis_url else EmbeddedRedis(settings.var_dir)
+        if embedded is not None:
+            await asyncio.to_thread(embedded.start)  # shares a running server's, else starts one for the command
+        redis = make_client(settings.redis_url or embedded.url)
+        try:
+            return await tallies_command(TallyStore(redis), rebuild=args.rebuild, year=args.year,
+                                         out=lambda line: print(line, flush=True))
+        finally:
+            await redis.aclose(close_connection_pool=True)
+            await close_pool(engine)
+            if embedded is not None:
+                await asyncio.to_thread(embedded.stop)
+
+    return asyncio.run(run())
+
+
+def cmd_report(args, settings: Settings) -> int:
+    from core.errors import DomainError
+    from reports.book import write_book_files
+
+    def say(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    async def run() -> int:
+        engine = use_database(settings.database_url)
+        await start_pool(engine)
+        try:
+            html, pdf, _pages = await write_book_files(
+                args.year, Path(args.out), settings.media_dir or settings.var_dir / "media", say)
+        except DomainError as error:
+            say(error.detail)
+            return 2
+        finally:
+            await close_pool(engine)
+        print(html)
+        print(pdf)
+        return 0
+
+    return asyncio.run(run())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="main.py", description="The WSIS Prizes platform")
     sub = parser.add_subparsers(dest="command")
@@ -268,13 +378,23 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--role", required=True, choices=["staff", "judge"])
     create.add_argument("--name", default="")
     create.set_defaults(func=cmd_create_user)
+    tallies = sub.add_parser("tallies", help="check the Redis vote tallies against the database, or rebuild them")
+    action = tallies.add_mutually_exclusive_group(required=True)
+    action.add_argument("--check", action="store_true", help="exit 1 and print the differences when they differ")
+    action.add_argument("--rebuild", action="store_true", help="rebuild them from the database, with progress")
+    tallies.add_argument("--year", type=int, default=None, help="one edition (default: every edition with votes)")
+    tallies.set_defaults(func=cmd_tallies)
+    report = sub.add_parser("report", help="write the Success Stories book (HTML and PDF) of an edition")
+    report.add_argument("--year", type=int, required=True)
+    report.add_argument("--out", required=True, help="the folder to write success-stories-Y.html and .pdf to")
+    report.set_defaults(func=cmd_report)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in {"serve", "migrate", "create-user", "-h", "--help"}:
+    if not argv or argv[0] not in {"serve", "migrate", "create-user", "tallies", "report", "-h", "--help"}:
         argv = ["serve", *argv]  # serving is the default command
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

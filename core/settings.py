@@ -130,6 +130,8 @@ class Settings:
     # Uploaded images (project photos for the book): where they are kept, and how big.
     media_dir: Path | None = None
     max_image_bytes: int = 5_000_000
+    # How long each process keeps an edition it read (seconds; 0 = always read the database).
+    edition_cache_seconds: float = 1.0
     max_body_bytes: int = 1_000_000
     log_level: str = "INFO"
     extra: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -210,6 +212,7 @@ class Settings:
             mail_poll_seconds=_seconds(values.get("MAIL_POLL_SECONDS", "2"), "MAIL_POLL_SECONDS"),
             media_dir=Path(values["PRIZES_MEDIA_DIR"]).resolve() if values.get("PRIZES_MEDIA_DIR") else var_dir / "media",
             max_image_bytes=_int(values.get("MAX_IMAGE_BYTES", "5000000"), "MAX_IMAGE_BYTES", 1000),
+            edition_cache_seconds=_seconds(values.get("EDITION_CACHE_SECONDS", "1"), "EDITION_CACHE_SECONDS"),
             log_level=values.get("LOG_LEVEL", "INFO").upper(),
             extra={k: v for k, v in values.items() if k.startswith("PRIZES_")},
         )

@@ -16,7 +16,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from accounts.guards import current_user, requires_staff, requires_user, requires_verified
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 from core.i18n import N_
 from core.i18n import gettext as _
 from core.templating import page_context
@@ -155,6 +155,8 @@ class NominationPagesController(Controller):
     @get("/nominations/{nomination_id:str}/receipt", guards=[requires_user])
     async def receipt(self, request: Request, nomination_id: FromPath[str]) -> Template:
         item = await nominations.get_for_owner(current_user(request), nomination_id)
+        if item["status"] == "draft":
+            raise NotFound(_("This project is a draft: it has not been submitted."))
         return Template("prizes/nomination_receipt.html", context=page_context(request, item=item))
 
     @post("/nominations/{nomination_id:str}/images", guards=[requires_user, requires_verified], status_code=303,

@@ -10,6 +10,8 @@ from datetime import date, datetime
 from typing import Any, Awaitable, Callable
 from uuid import UUID
 
+from piccolo.columns.combination import WhereRaw
+
 from accounts.services import CurrentUser
 from core import audit
 from core.audit import Actor
@@ -30,6 +32,7 @@ from prizes.nomination_rules import (
     STAKEHOLDER_TYPES,
     Candidate,
     fold,
+    is_valid_website,
     near_duplicate,
     submission_errors,
 )
@@ -69,6 +72,8 @@ def _check_fields(fields: dict[str, Any], categories: set[str]) -> dict[str, Any
     for key, allowed in (("stakeholder_type", STAKEHOLDER_TYPES), ("region", REGIONS), ("project_status", PROJECT_STATUSES)):
         if clean.get(key) and clean[key] not in allowed:
             errors.add(key, _("Choose one of: %(values)s.", values=", ".join(allowed)))
+    if clean.get("website") and not is_valid_website(clean["website"]):
+        errors.add("website", _("Enter the address of a web site, starting with https:// or http://."))
     if clean.get("country"):
         clean["country"] = str(clean["country"]).upper()
         if clean["country"] not in COUNTRIES:
@@ -434,6 +439,10 @@ async def search(edition: EditionState, filters: Filters, everything: bool, now:
     elif not everything:
         if edition.phase_at(now) not in ("voting", "selection", "announcement"):
             return [], 0
+        # The public sees one status, nominated: filtering on finalist, winner or champion
+        # would tell the results before they are published (prizes/results.py publishes them).
+        if filters.status and filters.status != "nominated":
+            return [], 0
         where &= Nomination.status.is_in(list(NOMINATED_STATUSES))
     else:
         where &= Nomination.status != "draft"
@@ -455,14 +464,16 @@ async def search(edition: EditionState, filters: Filters, everything: bool, now:
         # SQLite's LIKE ignores ASCII case already; PostgreSQL needs ILIKE
         match = (lambda column: column.like(pattern)) if is_sqlite() else (lambda column: column.ilike(pattern))
         where &= match(Nomination.title) | match(Nomination.entity_name) | match(Nomination.short_description)
-    rows = await Nomination.select(*_SELECT).where(where).order_by(Nomination.category.position).order_by(
-        Nomination.title).order_by(Nomination.id)
-    items = [_shape(r) for r in rows]
     if filters.sdg:
-        items = [i for i in items if filters.sdg in (i["sdgs"] or [])]
-    total = len(items)
-    page = items[filters.offset: filters.offset + filters.limit]
-    return page, total
+        # `sdgs` is stored as json.dumps(sorted goals), e.g. "[3, 10]": match the number as a
+        # whole element, first, middle or last.
+        goal = int(filters.sdg)
+        where &= (WhereRaw("CAST(sdgs AS TEXT) LIKE {}", f"[{goal}]") | WhereRaw("CAST(sdgs AS TEXT) LIKE {}", f"[{goal},%")
+                  | WhereRaw("CAST(sdgs AS TEXT) LIKE {}", f"% {goal},%") | WhereRaw("CAST(sdgs AS TEXT) LIKE {}", f"% {goal}]"))
+    total = await Nomination.count().where(where)
+    rows = await Nomination.select(*_SELECT).where(where).order_by(Nomination.category.position).order_by(
+        Nomination.title).order_by(Nomination.id).limit(filters.limit).offset(filters.offset)
+    return [_shape(r) for r in rows], total
 
 
 async def require_verified_owner(user: CurrentUser) -> None:

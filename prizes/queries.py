@@ -3,12 +3,40 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime
+from typing import Awaitable, Callable, TypeVar
 
 from core.errors import NotFound
 from core.i18n import gettext as _
 from prizes.rules import PHASES, EditionState, PhaseWindow
 from prizes.tables import Category, Edition, EditionPhase
+
+
+T = TypeVar("T")
+
+# Editions are read on every request and change rarely: each process keeps what it read for
+# CACHE_SECONDS (set by create_app from the EDITION_CACHE_SECONDS setting; 0 turns it off).
+# Writes in this process forget at once; other processes see a change within that time. The
+# phase rule stays exact: the effective phase is computed from the cached instants and `now`.
+CACHE_SECONDS = 0.0
+_cache: dict[object, tuple[float, object]] = {}
+
+
+def forget() -> None:
+    _cache.clear()
+
+
+async def _cached(key: object, load: Callable[[], Awaitable[T]]) -> T:
+    if CACHE_SECONDS <= 0:
+        return await load()
+    now = time.monotonic()
+    hit = _cache.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]  # type: ignore[return-value]
+    value = await load()
+    _cache[key] = (now + CACHE_SECONDS, value)
+    return value
 
 
 def _settings(raw) -> dict:
@@ -47,10 +75,18 @@ async def edition_row(year: int) -> dict:
 
 
 async def get_edition(year: int) -> EditionState:
+    return await _cached(("edition", year), lambda: _load_edition(year))
+
+
+async def _load_edition(year: int) -> EditionState:
     return await _state(await edition_row(year))
 
 
 async def current_year(now: datetime) -> int:
+    return await _cached("current_year", lambda: _current_year(now))
+
+
+async def _current_year(now: datetime) -> int:
     """The current edition: the latest whose submission phase has opened; before any has
     opened, the earliest. Next year's edition, created early, becomes current when it opens."""
     rows = await Edition.select(Edition.id, Edition.year).order_by(Edition.year, ascending=False)

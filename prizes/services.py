@@ -97,6 +97,7 @@ async def ensure_current_edition(now: datetime) -> bool:
         if is_unique_violation(error):
             return False
         raise
+    queries.forget()
     log.info("created the %s edition with %s categories", now.year, len(DEFAULT_CATEGORIES))
     return True
 
@@ -134,6 +135,7 @@ async def create_edition(year: int, actor: Actor, now: datetime, reason: str = "
         if is_unique_violation(error):
             raise Conflict(_("The %(year)s edition already exists.", year=year), [FieldError("year", _("already exists"))])
         raise
+    queries.forget()
     return await queries.get_edition(year)
 
 
@@ -149,6 +151,7 @@ async def move_phase(year: int, phase: str, reason: str | None, actor: Actor, no
     async with transaction():
         await Edition.update({Edition.phase: phase, Edition.phase_changed_at: now}).where(Edition.id == row["id"])
         await audit.record(actor, "edition.phase", f"edition:{year}", reason, {"from": before, "to": phase})
+    queries.forget()
     return await queries.get_edition(year)
 
 
@@ -249,6 +252,7 @@ async def update_edition(
                 )
         if changes:
             await audit.record(actor, "edition.update", f"edition:{year}", reason, changes)
+    queries.forget()
     return await queries.get_edition(year)
 
 
@@ -291,6 +295,7 @@ async def advance_due_phases(now: datetime) -> list[tuple[int, str, str]]:
                     f"the {before} phase closed at {at.isoformat()}",
                     {"from": before, "to": after, "automatic": True},
                 )
+        queries.forget()
         moved.extend((row["year"], before, after) for before, after, _at in steps)
         log.info("edition %s moved on to the %s phase", row["year"], final_phase)
     return moved

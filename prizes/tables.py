@@ -21,6 +21,12 @@ class Edition(Table, tablename="edition"):
     time_zone = Varchar(length=64, null=False, default="Europe/Zurich")
     settings = JSON(default="{}", null=False)
     created_at = Timestamptz(default=TimestamptzNow(), null=False)
+    # Results (prizes/results.py): when staff published the winners, champions and book
+    # (null: not yet — nothing about them is public), the book's foreword, and the
+    # deadline the finalists have for their extended descriptions (null: none set yet).
+    published_at = Timestamptz(null=True, default=None)
+    foreword = Text(null=False, default="")
+    extended_deadline = Timestamptz(null=True, default=None)
 
 
 class EditionPhase(Table, tablename="edition_phase"):
@@ -99,3 +105,14 @@ class NominationImage(Table, tablename="nomination_image"):
     credit = Varchar(length=300, null=False, default="")
     caption = Varchar(length=500, null=False, default="")
     uploaded_at = Timestamptz(default=TimestamptzNow(), null=False)
+
+
+class ExtendedDescription(Table, tablename="extended_description"):
+    """A finalist's extended description for the Success Stories book, one per project.
+    The row is made when its owner is first asked (`requested_at`); `submitted_at` says
+    whether, and when, they answered."""
+
+    nomination = ForeignKey(Nomination, null=False, unique=True, on_delete=OnDelete.cascade)
+    text = Text(null=False, default="")
+    requested_at = Timestamptz(null=True, default=None)
+    submitted_at = Timestamptz(null=True, default=None)

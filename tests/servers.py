@@ -15,7 +15,8 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-CHEAP = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST": "1024", "ARGON2_PARALLELISM": "1"}
+# Cheap password hashing; no edition cache, since tests change the database directly.
+CHEAP = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST": "1024", "ARGON2_PARALLELISM": "1", "EDITION_CACHE_SECONDS": "0"}
 
 
 def _env(**extra: str) -> dict[str, str]:

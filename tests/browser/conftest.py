@@ -110,6 +110,8 @@ def live_server(database, redis_url):
         ARGON2_PARALLELISM="1",
         # No phase ticker: tests move phases themselves and empty the tables between tests.
         PHASE_TICK_SECONDS="0",
+        # No edition cache: tests change the database directly between pages.
+        EDITION_CACHE_SECONDS="0",
         # The mail worker runs (0 would turn it off): queued mails are delivered to the
         # outbox under PRIZES_VAR_DIR (no SMTP server), and their links start with BASE_URL.
         MAIL_POLL_SECONDS="0.5",

@@ -191,3 +191,19 @@ async def test_an_edition_becomes_current_when_its_submission_opens(app, client)
         assert response.status_code == 200, response.text
     assert (await client.get("/api/editions/current")).json()["year"] == year + 1
     assert body["year"] == year + 1
+
+
+async def test_the_edition_cache_forgets_at_once_what_this_process_changed(settings):
+    from main import create_app
+    from tests.factories import ApiClient, make_user
+
+    app = create_app(settings.replace(edition_cache_seconds=60))
+    async with ApiClient.for_app(app) as api:
+        year = (await api.get("/api/editions/current")).json()["year"]
+        await make_user(app, "staff@example.org", roles=("staff",))
+        await api.sign_in("staff@example.org")
+        await api.put(f"/api/editions/{year}/phase", json={"phase": "voting", "reason": "cache"})
+        assert (await api.get("/api/editions/current")).json()["phase"] == "voting"
+        # a change made behind this process's back shows once the cache expires (not here)
+        await Edition.update({Edition.phase: "selection"}).where(Edition.year == year)
+        assert (await api.get("/api/editions/current")).json()["phase"] == "voting"

@@ -1,0 +1,318 @@
+"""Results: the JSON API (winners, publication, the lists as JSON and CSV, extended
+descriptions, the foreword) and the pages (public results, the finalist's extended
+description, the staff results page). Handlers translate; `prizes.results` decides."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, post, put
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery, JSONBody
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_200_OK
+
+from accounts.guards import current_user, requires_staff, requires_user, requires_verified
+from core.errors import DomainError, NotFound
+from core.i18n import gettext as _
+from core.templating import page_context
+from prizes import images, nominations, queries, results
+from prizes.nomination_pages import REGION_LABELS, STAKEHOLDER_LABELS, STATUS_LABELS, safe_cell
+from prizes.rules import utcnow
+from prizes.schemas import Page, Strict
+from prizes.services import PHASE_LABELS
+
+FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+LIST_COLUMNS = ("category", "category_title", "title", "entity", "country", "region", "stakeholder_type", "website")
+
+
+class ExtendedIn(Strict):
+    text: str
+
+
+class ExtendedRequestsIn(Strict):
+    deadline: datetime | None = None
+
+
+class ForewordIn(Strict):
+    text: str
+
+
+def _base_url(request: Request) -> str:
+    return request.app.state["settings"].base_url
+
+
+def _list_item(item: dict) -> dict:
+    return {"id": item["id"], **{column: item[column] for column in LIST_COLUMNS}}
+
+
+def _csv(items: list[dict], filename: str) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(LIST_COLUMNS)
+    for item in items:
+        writer.writerow([safe_cell(item[column]) for column in LIST_COLUMNS])
+    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+
+
+def _wants_csv(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "text/csv" in accept and "application/json" not in accept
+
+
+async def _laureate_list(request: Request, year: int, status: str, offset: int, limit: int, csv_file: bool) -> Any:
+    """Winners or champions: JSON (a page of the list) or CSV (all of it); 404 to all but
+    staff before publication."""
+    await results.require_visible(year, current_user(request))
+    items = [_list_item(i) for i in await results.laureates(year, status)]
+    if csv_file or _wants_csv(request):
+        return _csv(items, f"wsis-prizes-{year}-{status}s.csv")
+    offset, limit = max(0, offset), min(max(1, limit), 100)
+    return Page(items=items[offset:offset + limit], total=len(items), offset=offset, limit=limit)
+
+
+class ResultsApiController(Controller):
+    path = "/api/editions"
+    tags = ["results"]
+
+    @put("/{year:int}/winners", guards=[requires_staff], summary="Set the winners of the categories given")
+    async def set_winners(self, request: Request, year: FromPath[int], data: JSONBody[dict[str, list[str]]]) -> dict[str, Any]:
+        return await results.set_winners(current_user(request).as_actor(), year, data, utcnow())
+
+    @post("/{year:int}/publish", guards=[requires_staff], status_code=HTTP_200_OK,
+          summary="Publish the winners, the champions and the book")
+    async def publish(self, request: Request, year: FromPath[int]) -> dict[str, Any]:
+        return await results.publish(current_user(request).as_actor(), year, utcnow(), _base_url(request))
+
+    @get("/{year:int}/winners", summary="The winners (JSON, or CSV with Accept: text/csv); public once published")
+    async def winners(self, request: Request, year: FromPath[int], offset: FromQuery[int] = 0,
+                      limit: FromQuery[int] = 100) -> Any:
+        return await _laureate_list(request, year, "winner", offset, limit, False)
+
+    @get("/{year:int}/champions", summary="The champions (JSON, or CSV with Accept: text/csv); public once published")
+    async def champions(self, request: Request, year: FromPath[int], offset: FromQuery[int] = 0,
+                        limit: FromQuery[int] = 100) -> Any:
+        return await _laureate_list(request, year, "champion", offset, limit, False)
+
+    @get("/{year:int}/winners.csv", summary="The winners as CSV; public once published")
+    async def winners_csv(self, request: Request, year: FromPath[int]) -> Response:
+        return await _laureate_list(request, year, "winner", 0, 0, True)
+
+    @get("/{year:int}/champions.csv", summary="The champions as CSV; public once published")
+    async def champions_csv(self, request: Request, year: FromPath[int]) -> Response:
+        return await _laureate_list(request, year, "champion", 0, 0, True)
+
+    @get("/{year:int}/results", guards=[requires_staff], summary="Where the winners stand (staff)")
+    async def standing(self, year: FromPath[int]) -> dict[str, Any]:
+        return await results.decisions(year)
+
+    @post("/{year:int}/extended-requests", guards=[requires_staff], status_code=HTTP_200_OK,
+          summary="Ask the finalists for their extended descriptions, by a deadline")
+    async def request_extended(self, request: Request, year: FromPath[int],
+                               data: JSONBody[ExtendedRequestsIn]) -> dict[str, Any]:
+        return await results.request_extended(current_user(request).as_actor(), year, data.deadline, utcnow(),
+                                              _base_url(request))
+
+    @get("/{year:int}/extended-requests", guards=[requires_staff], summary="Who has answered (staff)")
+    async def extended_overview(self, year: FromPath[int]) -> dict[str, Any]:
+        state = await results.publication(year)
+        return {"deadline": state.extended_deadline, "items": await results.extended_overview(year)}
+
+    @put("/{year:int}/foreword", guards=[requires_staff], summary="The book's foreword")
+    async def foreword(self, request: Request, year: FromPath[int], data: JSONBody[ForewordIn]) -> dict[str, Any]:
+        return {"text": await results.set_foreword(current_user(request).as_actor(), year, data.text)}
+
+
+class ExtendedApiController(Controller):
+    path = "/api/nominations/{nomination_id:str}/extended"
+    tags = ["results"]
+
+    @get("/", guards=[requires_user], summary="A finalist's extended description (its owner, staff)")
+    async def show(self, request: Request, nomination_id: FromPath[str]) -> dict[str, Any]:
+        return await results.get_extended(current_user(request), nomination_id)
+
+    @put("/", guards=[requires_user, requires_verified], summary="Write the extended description (its owner)")
+    async def save(self, request: Request, nomination_id: FromPath[str], data: JSONBody[ExtendedIn]) -> dict[str, Any]:
+        return await results.save_extended(current_user(request), nomination_id, data.text, utcnow())
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+
+def _labels() -> dict[str, dict[str, str]]:
+    return {"regions": {k: _(v) for k, v in REGION_LABELS.items()},
+            "stakeholders": {k: _(v) for k, v in STAKEHOLDER_LABELS.items()},
+            "statuses": {k: _(v) for k, v in STATUS_LABELS.items()}}
+
+
+class ResultsPagesController(Controller):
+    include_in_schema = False
+
+    @get("/results")
+    async def latest(self, request: Request) -> Redirect:
+        years = await results.refresh_published_years()
+        if not years:
+            raise NotFound(_("No results are published yet."))
+        return Redirect(f"/results/{max(years)}", status_code=303)
+
+    @get("/results/{year:int}")
+    async def show(self, request: Request, year: FromPath[int]) -> Template:
+        state = await results.require_visible(year, current_user(request))
+        edition = await queries.get_edition(year)
+        winners = await results.laureates(year, "winner")
+        champions = await results.laureates(year, "champion")
+        photos = await images.images_of([UUID(i["id"]) for i in winners + champions])
+        chapters = []
+        for code, title in edition.categories:
+            chapters.append({"code": code, "title": title,
+                             "winners": [i for i in winners if i["category"] == code],
+                             "champions": [i for i in champions if i["category"] == code]})
+        return Template("prizes/results.html", context=page_context(
+            request, edition=edition, state=state, chapters=chapters, photos=photos, labels=_labels(),
+            total_winners=len(winners), total_champions=len(champions),
+        ))
+
+    async def _extended_page(self, request: Request, nomination_id: str, status: int = 200,
+                             errors: dict | None = None, text: str | None = None, notice: str | None = None) -> Template:
+        user = current_user(request)
+        view = await results.get_extended(user, nomination_id)
+        item = await nominations.get_full(nomination_id)
+        edition = await queries.get_edition(item["year"])
+        return Template("prizes/results_extended.html", status_code=status, context=page_context(
+            request, view=view, item=item, edition=edition, errors=errors or {}, notice=notice,
+            text=view["text"] if text is None else text, photos=await images.list_images(item["id"]),
+            owner=item["owner_email"] == user.email,
+        ))
+
+    @get("/nominations/{nomination_id:str}/extended", guards=[requires_user])
+    async def extended(self, request: Request, nomination_id: FromPath[str], saved: FromQuery[str | None] = None) -> Template:
+        notice = {"text": _("Your extended description was saved."), "photo": _("The photo was added."),
+                  "removed": _("The photo was removed.")}.get(saved or "")
+        return await self._extended_page(request, nomination_id, notice=notice)
+
+    @post("/nominations/{nomination_id:str}/extended", guards=[requires_user, requires_verified], status_code=303)
+    async def save_extended(self, request: Request, nomination_id: FromPath[str], data: FormBody) -> Response:
+        text = str(data.get("text", ""))
+        try:
+            await results.save_extended(current_user(request), nomination_id, text, utcnow())
+        except DomainError as error:
+            return await self._extended_page(request, nomination_id, error.status_code,
+                                             {**{f.key: f.message for f in error.fields}, "_detail": error.detail}, text)
+        return Redirect(f"/nominations/{nomination_id}/extended?saved=text", status_code=303)
+
+    @post("/nominations/{nomination_id:str}/extended/photos", guards=[requires_user, requires_verified],
+          status_code=303, request_max_body_size=8_000_000)
+    async def add_photo(self, request: Request, nomination_id: FromPath[str]) -> Response:
+        form = await request.form()
+        upload = form.get("file")
+        content = await upload.read() if isinstance(upload, UploadFile) else b""
+        settings = request.app.state["settings"]
+        try:
+            await images.attach(current_user(request), nomination_id, content, form.get("credit"), form.get("caption"),
+                                settings.media_dir, settings.max_image_bytes, utcnow())
+        except DomainError as error:
+            return await self._extended_page(request, nomination_id, error.status_code,
+                                             {**{f.key: f.message for f in error.fields}, "_detail": error.detail})
+        return Redirect(f"/nominations/{nomination_id}/extended?saved=photo#photos", status_code=303)
+
+    @post("/nominations/{nomination_id:str}/extended/photos/{image_id:str}/remove",
+          guards=[requires_user, requires_verified], status_code=303)
+    async def remove_photo(self, request: Request, nomination_id: FromPath[str], image_id: FromPath[str]) -> Response:
+        settings = request.app.state["settings"]
+        try:
+            await images.remove(current_user(request), nomination_id, image_id, settings.media_dir, utcnow())
+        except DomainError as error:
+            return await self._extended_page(request, nomination_id, error.status_code, {"_detail": error.detail})
+        return Redirect(f"/nominations/{nomination_id}/extended?saved=removed#photos", status_code=303)
+
+
+class StaffResultsPagesController(Controller):
+    path = "/staff/results"
+    include_in_schema = False
+    guards = [requires_staff]
+
+    async def _render(self, request: Request, year: int, status: int = 200, errors: dict | None = None,
+                      notice: str | None = None, form: dict | None = None) -> Template:
+        now = utcnow()
+        edition = await queries.get_edition(year)
+        state = await results.publication(year)
+        overview = await results.extended_overview(year)
+        standing = await results.decisions(year)
+        by_category = []
+        for code, title in edition.categories:
+            finalists = [o for o in overview if o["category"] == code]
+            if finalists:
+                by_category.append({"code": code, "title": title, "finalists": finalists,
+                                    "undecided": code in standing["undecided"]})
+        return Template("prizes/results_staff.html", status_code=status, context=page_context(
+            request, edition=edition, state=state, categories=by_category, overview=overview,
+            phase=edition.phase_at(now), phase_label=_(PHASE_LABELS[edition.phase_at(now)]),
+            limit=results.winners_limit(edition), undecided=standing["undecided"], errors=errors or {},
+            notice=notice, form=form or {}, labels=_labels(),
+            answered=sum(1 for o in overview if o["submitted_at"]),
+        ))
+
+    @get("/")
+    async def index(self) -> Redirect:
+        return Redirect(f"/staff/results/{await queries.current_year(utcnow())}", status_code=303)
+
+    @get("/{year:int}")
+    async def show(self, request: Request, year: FromPath[int], saved: FromQuery[str | None] = None) -> Template:
+        notice = {"winners": _("The winners were saved."), "requests": _("The requests were sent."),
+                  "foreword": _("The foreword was saved."), "published": _("The results are published.")}.get(saved or "")
+        return await self._render(request, year, notice=notice)
+
+    async def _act(self, request: Request, year: int, action, saved: str, form: dict | None = None) -> Response:
+        try:
+            await action()
+        except DomainError as error:
+            errors = {f.key: f.message for f in error.fields}
+            errors["_detail"] = error.detail
+            return await self._render(request, year, error.status_code, errors, form=form)
+        return Redirect(f"/staff/results/{year}?saved={saved}", status_code=303)
+
+    @post("/{year:int}/winners", status_code=303)
+    async def winners(self, request: Request, year: FromPath[int]) -> Response:
+        form = await request.form()
+        code = str(form.get("category", ""))
+        ids = [str(v) for v in form.getall("winner", [])]
+        actor = current_user(request).as_actor()
+        return await self._act(request, year, lambda: results.set_winners(actor, year, {code: ids}, utcnow()), "winners")
+
+    @post("/{year:int}/extended-requests", status_code=303)
+    async def requests(self, request: Request, year: FromPath[int], data: FormBody) -> Response:
+        raw = str(data.get("deadline", "") or "")
+        deadline = None
+        if raw:
+            try:
+                deadline = datetime.fromisoformat(raw)
+            except ValueError:
+                return await self._render(request, year, 422, {"deadline": _("Enter a date and time.")}, form=data)
+        actor = current_user(request).as_actor()
+        return await self._act(request, year, lambda: results.request_extended(actor, year, deadline, utcnow(),
+                                                                              _base_url(request)), "requests", data)
+
+    @post("/{year:int}/foreword", status_code=303)
+    async def foreword(self, request: Request, year: FromPath[int], data: FormBody) -> Response:
+        actor = current_user(request).as_actor()
+        return await self._act(request, year, lambda: results.set_foreword(actor, year, str(data.get("text", ""))),
+                               "foreword", data)
+
+    @post("/{year:int}/publish", status_code=303)
+    async def publish(self, request: Request, year: FromPath[int]) -> Response:
+        actor = current_user(request).as_actor()
+        try:
+            await results.publish(actor, year, utcnow(), _base_url(request))
+        except DomainError as error:
+            errors = {f.key: f.message for f in error.fields}
+            errors["_detail"] = error.detail
+            return await self._render(request, year, error.status_code, errors)
+        # The book is built from the reports page (or on its first download).
+        return Redirect(f"/staff/reports/{year}?published=1", status_code=303)
+
