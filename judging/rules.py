@@ -17,7 +17,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from statistics import median
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from core.errors import FieldError
 from core.i18n import N_
@@ -97,6 +97,16 @@ DEFAULT_GUIDANCE = N_(
     "Judge the project on what it submitted; declare a conflict of interest rather than score a "
     "project you are close to."
 )
+
+_DEFAULT_TEXTS = frozenset({c.title for c in DEFAULT_CRITERIA} | {c.guidance for c in DEFAULT_CRITERIA}
+                           | {DEFAULT_GUIDANCE})
+
+
+def shown_text(text: str) -> str:
+    """A rubric's text in the reader's language: the default criteria are translated; what
+    staff wrote is shown as written (never passed to gettext, which would format it)."""
+    return _(text) if text in _DEFAULT_TEXTS else text
+
 
 KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,39}")
 MAX_CRITERIA = 20
@@ -192,15 +202,24 @@ def clean_scores(scores: Mapping[str, object]) -> dict[str, int]:
 def weighted_total(scores: Mapping[str, float], criteria: Sequence[Criterion]) -> float | None:
     """The sheet's total out of 100 (see the module's docstring); None unless every criterion
     is scored."""
-    weights = 0.0
-    points = 0.0
-    for c in criteria:
-        value = scores.get(c.key)
-        if value is None:
-            return None
-        points += c.weight * (value - c.min) / (c.max - c.min)
-        weights += c.weight
-    return SCALE * points / weights if weights else None
+    return scorer(criteria)(scores)
+
+
+def scorer(criteria: Sequence[Criterion]) -> Callable[[Mapping[str, float]], float | None]:
+    """`weighted_total` for many sheets of one rubric, with the rubric read once."""
+    plan = [(c.key, c.weight, c.min, c.max - c.min) for c in criteria]
+    weights = math.fsum(c.weight for c in criteria)
+
+    def total(scores: Mapping[str, float]) -> float | None:
+        points = 0.0
+        for key, weight, low, span in plan:
+            value = scores.get(key)
+            if value is None:
+                return None
+            points += weight * (value - low) / span
+        return SCALE * points / weights if weights else None
+
+    return total
 
 
 # --- conflicts of interest -------------------------------------------------------------------
@@ -359,7 +378,8 @@ class JudgeStats:
 
 # A judge is an outlier when their departure is more than OUTLIER_FACTOR times the panel's
 # median departure and at least OUTLIER_FLOOR points (so a tight panel flags nobody for
-# small differences, and a panel where everyone disagrees flags nobody in particular).
+# small differences, and a panel where everyone disagrees flags nobody in particular), in a
+# panel of at least three compared judges (with two, each departs from the other as much).
 OUTLIER_FACTOR = 2.0
 OUTLIER_FLOOR = 10.0
 

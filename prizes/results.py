@@ -33,7 +33,8 @@ from prizes.tables import Category, Edition, ExtendedDescription, Nomination, No
 # The statuses of a project once it is a finalist: decided (winner, champion) or not yet.
 FINALIST_STATUSES = ("finalist", "winner", "champion")
 LAUREATE_STATUSES = ("winner", "champion")
-# Phases in which finalists are asked for their texts and staff decide the winners.
+# Phases in which finalists are asked for their texts and staff decide the winners (the
+# message of `require_results_phase` names them).
 RESULTS_PHASES = ("selection", "announcement")
 MAX_EXTENDED_CHARACTERS = 200_000
 MAX_FOREWORD_CHARACTERS = 20_000
@@ -99,8 +100,7 @@ def require_results_phase(edition: EditionState, now: datetime) -> None:
     if current not in RESULTS_PHASES:
         raise PhaseClosed(
             _(
-                "This is only possible during the %(phases)s phases; the %(year)s edition is in the %(current)s phase.",
-                phases=_(" or ").join(_(PHASE_LABELS[p]) for p in RESULTS_PHASES),
+                "This is only possible during the Selection or Announcement phases; the %(year)s edition is in the %(current)s phase.",
                 year=edition.year,
                 current=_(PHASE_LABELS[current]),
             )

@@ -289,3 +289,51 @@ async def test_the_extended_description_page_saves_the_text(app, owner):
     refused = await owner.post(f"/nominations/{nid}/extended", data={"text": "", "_csrf_token": await owner.csrf()},
                                csrf=False)
     assert refused.status_code == 422 and "This field is required." in refused.text
+
+
+@pytest.mark.parametrize("body", [["C1"], {"C1": "one id"}, {"C1": [7]}, "C1"])
+async def test_a_winners_body_of_the_wrong_shape_is_400(app, staff, body):
+    await set_phase(app, "selection")
+    response = await staff.put(f"/api/editions/{await year_now()}/winners", json=body)
+    assert response.status_code == 400 and response.json()["status_code"] == 400
+
+
+async def test_unknown_fields_in_an_extended_description_are_400(app, owner):
+    ids = await two_categories(app)
+    await set_phase(app, "selection")
+    response = await owner.put(f"/api/nominations/{ids['C1'][0]}/extended", json={"text": "x", "words": 1})
+    assert response.status_code == 400 and response.json()["extra"][0]["key"] == "words"
+
+
+async def test_the_staff_results_page_sets_winners_asks_finalists_and_publishes(app, staff, owner):
+    ids = await two_categories(app)
+    year = await year_now()
+    await set_phase(app, "selection")
+    page = await staff.get(f"/staff/results/{year}")
+    assert page.status_code == 200 and "C1 project A" in page.text and "not decided" in page.text
+    token = await staff.csrf()
+
+    async def form(path: str, data: dict):
+        return await staff.post(path, data={**data, "_csrf_token": token}, csrf=False)
+
+    saved = await form(f"/staff/results/{year}/winners", {"category": "C1", "winner": [ids["C1"][2]]})
+    assert saved.status_code == 303 and saved.headers["location"] == f"/staff/results/{year}?saved=winners"
+    assert [(await statuses())[i] for i in ids["C1"]] == ["champion", "champion", "winner"]
+    too_many = await form(f"/staff/results/{year}/winners", {"category": "C1", "winner": ids["C1"][:2]})
+    assert too_many.status_code == 422 and "at most 1" in too_many.text
+    asked = await form(f"/staff/results/{year}/extended-requests", {"deadline": f"{year + 1}-01-31T23:00"})
+    assert asked.status_code == 303
+    assert await OutgoingMail.count().where(OutgoingMail.kind == "extended_request") == 5
+    assert (await form(f"/staff/results/{year}/foreword", {"text": "Dear reader,\nwelcome."})).status_code == 303
+    assert (await Edition.select(Edition.foreword).first())["foreword"] == "Dear reader,\nwelcome."
+    refused = await form(f"/staff/results/{year}/publish", {})
+    assert refused.status_code == 403 and "only possible during" in refused.text
+    await set_phase(app, "announcement")
+    undecided = await form(f"/staff/results/{year}/publish", {})
+    assert undecided.status_code == 409 and "C7.4" in undecided.text
+    await form(f"/staff/results/{year}/winners", {"category": "C7.4"})  # no winner: both champions
+    published = await form(f"/staff/results/{year}/publish", {})
+    assert published.status_code == 303 and published.headers["location"] == f"/staff/reports/{year}?published=1"
+    reports = await staff.get(published.headers["location"])
+    assert reports.status_code == 200 and "The results are published." in reports.text
+    assert "not built yet" in reports.text

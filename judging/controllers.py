@@ -1,0 +1,487 @@
+"""Judging: the JSON API (staff run panels, rubrics, progress and rankings; judges declare
+conflicts and score), the judge's pages (queue, score sheet) and the staff pages."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from accounts.guards import current_user, requires_judge, requires_staff
+from core.errors import DomainError, FieldError, InvalidInput
+from core.i18n import gettext as _
+from core.templating import page_context
+from judging import queries, services
+from judging.rules import (
+    OUTLIER_FACTOR,
+    OUTLIER_FLOOR,
+    ROUNDS,
+    default_round,
+    shown_text,
+)
+from judging.schemas import (
+    AssignmentIn,
+    AssignmentOut,
+    ConflictIn,
+    ConflictOut,
+    QueueItem,
+    QueueOut,
+    RankingOut,
+    RemindersOut,
+    ReopenIn,
+    RoundSettingsIn,
+    RoundSettingsOut,
+    RubricIn,
+    RubricOut,
+    SheetIn,
+    criteria_from_form,
+    outlier_out,
+    round_label,
+    scores_from_form,
+    to_form_key,
+)
+from prizes import nominations
+from prizes.nomination_pages import PROJECT_STATUS_LABELS, REGION_LABELS, STAKEHOLDER_LABELS
+from prizes.rules import utcnow
+from prizes.services import PHASE_LABELS
+
+RoundQuery = Annotated[str | None, QueryParameter(name="round", required=False)]
+
+
+def _settings(request: Request):
+    return request.app.state["settings"]
+
+
+async def _year_and_round(year: int | None, round_: str | None) -> tuple[int, str]:
+    """The edition (default: the current one) and the round (default: the one open, else the
+    latest that opened)."""
+    now = utcnow()
+    edition = await queries.edition_year(year, now)
+    return edition.year, queries.check_round(round_ or default_round(edition.phase_at(now)))
+
+
+def shown_criteria(config: queries.RoundConfig) -> list[dict[str, Any]]:
+    """The criteria as a page shows them (default texts in the reader's language)."""
+    return [{**c.as_dict(), "title": shown_text(c.title), "guidance": shown_text(c.guidance)} for c in config.criteria]
+
+
+def _errors(error: DomainError) -> dict[str, str]:
+    return {f.key: f.message for f in error.fields} or {"form": error.detail}
+
+
+# --- API ---------------------------------------------------------------------------------------
+
+
+class RubricApiController(Controller):
+    path = "/api/editions"
+    tags = ["judging"]
+
+    @get("/{year:int}/rubric", summary="The rubric of a round (public)")
+    async def show(self, year: FromPath[int], round_: RoundQuery = None) -> RubricOut:
+        year, round_ = await _year_and_round(year, round_)
+        return RubricOut.of(await queries.round_config(year, round_))
+
+    @put("/{year:int}/rubric", guards=[requires_staff], status_code=HTTP_200_OK,
+         summary="Replace the rubric of a round (until its first sheet is submitted; 409 after)")
+    async def replace(self, request: Request, year: FromPath[int], data: JSONBody[RubricIn],
+                      round_: RoundQuery = None) -> RubricOut:
+        year, round_ = await _year_and_round(year, round_)
+        config = await services.save_rubric(year, round_, data.criteria_dicts(), data.guidance, data.reason,
+                                            current_user(request).as_actor(), utcnow())
+        return RubricOut.of(config)
+
+
+class JudgingApiController(Controller):
+    path = "/api/judging"
+    tags = ["judging"]
+
+    # panels
+
+    @get("/assignments", guards=[requires_staff], summary="The panels: judges and their categories")
+    async def assignments(self, year: FromQuery[int | None] = None) -> dict[str, list[dict]]:
+        year, _round = await _year_and_round(year, None)
+        return {"items": await queries.assignments(year)}
+
+    @post("/assignments", guards=[requires_staff], status_code=HTTP_201_CREATED, summary="Assign a judge to a category")
+    async def assign(self, request: Request, data: JSONBody[AssignmentIn]) -> AssignmentOut:
+        result = await services.assign_judge(data.email, data.category, data.year, current_user(request).as_actor(),
+                                             utcnow())
+        return AssignmentOut(**result)
+
+    @delete("/assignments", guards=[requires_staff], status_code=HTTP_204_NO_CONTENT,
+            summary="Take a judge off a category's panel")
+    async def unassign(self, request: Request, data: JSONBody[AssignmentIn]) -> None:
+        await services.unassign_judge(data.email, data.category, data.year, current_user(request).as_actor(), utcnow())
+
+    # rounds
+
+    @get("/rounds", guards=[requires_staff], summary="A round's settings: blind mode, shared scores")
+    async def round_settings(self, year: FromQuery[int | None] = None, round_: RoundQuery = None) -> RoundSettingsOut:
+        year, round_ = await _year_and_round(year, round_)
+        return RoundSettingsOut.of(await queries.round_config(year, round_))
+
+    @patch("/rounds", guards=[requires_staff], summary="Change a round's settings (audited)")
+    async def change_round(self, request: Request, data: JSONBody[RoundSettingsIn]) -> RoundSettingsOut:
+        year, _round = await _year_and_round(data.year, None)
+        config = await services.save_round_settings(year, data.round, data.blind, data.share_scores, data.reason,
+                                                    current_user(request).as_actor(), utcnow())
+        return RoundSettingsOut.of(config)
+
+    # conflicts
+
+    @post("/conflicts", guards=[requires_judge], status_code=HTTP_201_CREATED,
+          summary="Declare a conflict of interest on a project")
+    async def declare(self, request: Request, data: JSONBody[ConflictIn]) -> ConflictOut:
+        result = await services.declare_conflict(current_user(request), data.nomination_id, data.reason, utcnow())
+        return ConflictOut(**result)
+
+    @get("/conflicts", guards=[requires_staff], summary="Every conflict of the panels, declared or automatic")
+    async def conflicts(self, year: FromQuery[int | None] = None) -> dict[str, list[dict]]:
+        year, _round = await _year_and_round(year, None)
+        return {"items": await queries.conflicts(year)}
+
+    # judges
+
+    @get("/queue", guards=[requires_judge], summary="The projects the judge scores in the current round")
+    async def queue(self, request: Request) -> QueueOut:
+        _round, items = await queries.queue(current_user(request), utcnow())
+        return QueueOut(items=[QueueItem(**i) for i in items])
+
+    @get("/projects/{nomination_id:str}", guards=[requires_judge], summary="A project as its judge sees it")
+    async def project(self, request: Request, nomination_id: FromPath[str]) -> dict[str, Any]:
+        user = current_user(request)
+        project = await queries.judge_project(user, nomination_id, utcnow())
+        sheet = await queries.sheet_row(project.row["id"], user.id, project.round)
+        return {
+            "project": queries.judge_view(project.row, project.blind),
+            "round": project.round,
+            "blind": project.blind,
+            "rubric": RubricOut.of(project.config),
+            "sheet": queries.sheet_out(project.row["id"], project.round, sheet, project.config.criteria),
+            "panel": await queries.panel_view(project, user),
+        }
+
+    @get("/scores/{nomination_id:str}", guards=[requires_judge], summary="The judge's own score sheet")
+    async def sheet(self, request: Request, nomination_id: FromPath[str]) -> dict[str, Any]:
+        user = current_user(request)
+        project = await queries.judge_project(user, nomination_id, utcnow())
+        sheet = await queries.sheet_row(project.row["id"], user.id, project.round)
+        return queries.sheet_out(project.row["id"], project.round, sheet, project.config.criteria)
+
+    @put("/scores/{nomination_id:str}", guards=[requires_judge], status_code=HTTP_200_OK,
+         summary="Save (draft) or submit a score sheet")
+    async def score(self, request: Request, nomination_id: FromPath[str], data: JSONBody[SheetIn]) -> dict[str, Any]:
+        return await services.save_sheet(current_user(request), nomination_id, dict(data.scores), data.comment,
+                                         data.submit, utcnow())
+
+    @post("/scores/{nomination_id:str}/reopen", guards=[requires_staff], status_code=HTTP_200_OK,
+          summary="Reopen a submitted sheet (audited)")
+    async def reopen(self, request: Request, nomination_id: FromPath[str], data: JSONBody[ReopenIn]) -> dict[str, Any]:
+        return await services.reopen_sheet(nomination_id, data.email, data.round, data.reason,
+                                           current_user(request).as_actor(), utcnow())
+
+    # staff
+
+    @get("/rankings", guards=[requires_staff], summary="The ranking of a category in a round")
+    async def rankings(self, category: FromQuery[str | None] = None, round_: RoundQuery = None,
+                       year: FromQuery[int | None] = None) -> RankingOut:
+        year, round_ = await _year_and_round(year, round_)
+        return RankingOut.of(await queries.ranking(year, category, round_))
+
+    @get("/progress", guards=[requires_staff], summary="Each judge's progress and each project's sheets")
+    async def progress(self, year: FromQuery[int | None] = None, round_: RoundQuery = None) -> dict[str, Any]:
+        year, round_ = await _year_and_round(year, round_)
+        return await queries.progress(year, round_)
+
+    @post("/reminders", guards=[requires_staff], status_code=HTTP_200_OK,
+          summary="Mail a reminder to every judge with projects left to score")
+    async def reminders(self, request: Request, year: FromQuery[int | None] = None,
+                        round_: RoundQuery = None) -> RemindersOut:
+        year, round_ = await _year_and_round(year, round_)
+        sent = await services.send_reminders(year, round_, current_user(request).as_actor(),
+                                             _settings(request).base_url, utcnow())
+        return RemindersOut(round=round_, reminded=sent)
+
+
+# --- the judge's pages -------------------------------------------------------------------------
+
+
+class JudgePagesController(Controller):
+    path = "/judging"
+    include_in_schema = False
+    guards = [requires_judge]
+
+    @get("/")
+    async def queue(self, request: Request, saved: FromQuery[str | None] = None) -> Template:
+        now = utcnow()
+        user = current_user(request)
+        round_, items = await queries.queue(user, now)
+        edition = await queries.edition_year(None, now)
+        submitted = sum(1 for i in items if i["sheet"] == "submitted")
+        first = queries.next_unscored(items, "")
+        notice = _("Every project of your queue has a sheet saved.") if saved == "done" else None
+        return Template("judging/queue.html", context=page_context(
+            request, edition=edition, round=round_, round_label=round_label(round_) if round_ else None,
+            phase_label=_(PHASE_LABELS[edition.phase_at(now)]), items=items, submitted=submitted, next_id=first,
+            notice=notice,
+        ))
+
+    async def _sheet_page(self, request: Request, project: queries.JudgeProject, status: int = 200,
+                          errors: dict[str, str] | None = None, form: dict | None = None,
+                          notice: str | None = None) -> Template:
+        user = current_user(request)
+        row = project.row
+        sheet = queries.sheet_out(row["id"], project.round,
+                                  await queries.sheet_row(row["id"], user.id, project.round), project.config.criteria)
+        _round, items = await queries.queue(user, utcnow())
+        ids = [i["nomination_id"] for i in items]
+        position = ids.index(str(row["id"])) + 1 if str(row["id"]) in ids else None
+        values = form or {
+            "scores": {c.key: sheet["scores"].get(c.key, "") for c in project.config.criteria},
+            "comment": sheet["comment"],
+        }
+        view = queries.judge_view(row, project.blind)
+        for name, labels in (("stakeholder_type", STAKEHOLDER_LABELS), ("region", REGION_LABELS),
+                             ("project_status", PROJECT_STATUS_LABELS)):
+            view[name] = _(labels[view[name]]) if view[name] in labels else view[name]
+        return Template("judging/sheet.html", status_code=status, context=page_context(
+            request, project=view, blind=project.blind, round=project.round,
+            round_label=round_label(project.round), criteria=shown_criteria(project.config),
+            rubric_guidance=shown_text(project.config.guidance), sheet=sheet, values=values,
+            errors=errors or {}, notice=notice, position=position, count=len(items),
+            next_id=queries.next_unscored(items, str(row["id"])), panel=await queries.panel_view(project, user),
+            eligibility={"status": row["status"], "reason": row["eligibility_reason"]},
+        ))
+
+    @get("/projects/{nomination_id:str}")
+    async def sheet(self, request: Request, nomination_id: FromPath[str], saved: FromQuery[str | None] = None) -> Template:
+        project = await queries.judge_project(current_user(request), nomination_id, utcnow())
+        notice = {"draft": _("Your draft was saved."), "submitted": _("Your score sheet was submitted."),
+                  "eligibility": _("Your screening decision was recorded.")}.get(saved or "")
+        return await self._sheet_page(request, project, notice=notice)
+
+    @post("/projects/{nomination_id:str}", status_code=303)
+    async def save(self, request: Request, nomination_id: FromPath[str]) -> Response:
+        user = current_user(request)
+        now = utcnow()
+        project = await queries.judge_project(user, nomination_id, now)
+        form = await request.form()
+        action = form.get("action", "draft")
+        scores, problems = scores_from_form(form, project.config.criteria)
+        values = {"scores": {c.key: form.get(f"score-{c.key}", "") for c in project.config.criteria},
+                  "comment": form.get("comment", "")}
+        if problems:
+            return await self._sheet_page(request, project, 422, {f.key: f.message for f in problems}, values)
+        try:
+            await services.save_sheet(user, nomination_id, scores, form.get("comment", ""), action == "submit", now)
+        except DomainError as error:
+            return await self._sheet_page(request, project, error.status_code, _errors(error), values)
+        nid = str(project.row["id"])
+        if action == "next":
+            _round, items = await queries.queue(user, now)
+            following = queries.next_unscored(items, nid)
+            if following is None:
+                return Redirect("/judging?saved=done", status_code=303)
+            return Redirect(f"/judging/projects/{following}", status_code=303)
+        return Redirect(f"/judging/projects/{nid}?saved={'submitted' if action == 'submit' else 'draft'}",
+                        status_code=303)
+
+    @post("/projects/{nomination_id:str}/conflict", status_code=303)
+    async def conflict(self, request: Request, nomination_id: FromPath[str]) -> Response:
+        user = current_user(request)
+        now = utcnow()
+        project = await queries.judge_project(user, nomination_id, now)
+        form = await request.form()
+        try:
+            await services.declare_conflict(user, nomination_id, form.get("reason", ""), now)
+        except DomainError as error:
+            errors = {("conflict_reason" if k == "reason" else k): v for k, v in _errors(error).items()}
+            return await self._sheet_page(request, project, error.status_code, errors)
+        return Redirect("/judging?saved=conflict", status_code=303)
+
+    @post("/projects/{nomination_id:str}/eligibility", status_code=303)
+    async def eligibility(self, request: Request, nomination_id: FromPath[str]) -> Response:
+        user = current_user(request)
+        now = utcnow()
+        project = await queries.judge_project(user, nomination_id, now)
+        form = await request.form()
+        choice = form.get("eligible", "")
+        try:
+            if choice not in ("yes", "no"):
+                raise InvalidInput([FieldError("eligible", _("Choose whether the project is eligible."))])
+            await nominations.decide_eligibility(user, nomination_id, choice == "yes", form.get("reason", ""), now)
+        except DomainError as error:
+            errors = {("eligibility_reason" if k == "reason" else k): v for k, v in _errors(error).items()}
+            return await self._sheet_page(request, project, error.status_code, errors)
+        return Redirect(f"/judging/projects/{project.row['id']}?saved=eligibility", status_code=303)
+
+
+# --- staff pages -------------------------------------------------------------------------------
+
+
+def _staff_conflict_reasons() -> dict[str, str]:
+    return {"owner": _("The judge submitted the project."), "contact": _("The judge is the project's contact."),
+            "domain": _("The judge shares the e-mail domain of the project's contact or submitter.")}
+
+
+def _round_choices() -> list[tuple[str, str]]:
+    return [(r, round_label(r)) for r in ROUNDS]
+
+
+class StaffJudgingPagesController(Controller):
+    path = "/staff/judging"
+    include_in_schema = False
+    guards = [requires_staff]
+
+    @get("/")
+    async def index(self) -> Redirect:
+        edition = await queries.edition_year(None, utcnow())
+        return Redirect(f"/staff/judging/{edition.year}", status_code=303)
+
+    async def _panels_page(self, request: Request, year: int, status: int = 200, errors: dict | None = None,
+                           form: dict | None = None, notice: str | None = None) -> Template:
+        now = utcnow()
+        edition = await queries.edition_year(year, now)
+        panels = {code: [] for code, _title in edition.categories}
+        for a in await queries.assignments(year):
+            panels[a["category"]].append(a)
+        rounds = [await queries.round_config(year, r) for r in ROUNDS]
+        form = form or {}
+        rows = {}
+        for config in rounds:
+            if form.get("round") == config.round and "criteria-0-key" in form:
+                count = sum(1 for k in form if k.startswith("criteria-") and k.endswith("-key"))
+                rows[config.round] = [{name: form.get(f"criteria-{i}-{name}", "") for name in
+                                       ("key", "title", "weight", "min", "max", "guidance")} for i in range(count)]
+            else:
+                rows[config.round] = [c.as_dict() for c in config.criteria] + [
+                    {"key": "", "title": "", "weight": "", "min": "", "max": "", "guidance": ""}] * 2
+        return Template("judging/staff_panels.html", status_code=status, context=page_context(
+            request, edition=edition, panels=panels, rounds=rounds, round_labels=dict(_round_choices()),
+            rubric_rows=rows, criteria_shown={c.round: shown_criteria(c) for c in rounds},
+            guidance_shown={c.round: shown_text(c.guidance) for c in rounds},
+            conflicts=await queries.conflicts(year), conflict_reasons=_staff_conflict_reasons(),
+            errors=errors or {}, form=form, notice=notice, section="panels",
+            blind_edition=bool(edition.settings.get("blind_judging")),
+        ))
+
+    @get("/{year:int}")
+    async def panels(self, request: Request, year: FromPath[int], saved: FromQuery[str | None] = None) -> Template:
+        notice = {"assigned": _("The judge was assigned."), "removed": _("The judge was taken off the panel."),
+                  "rubric": _("The rubric was saved."), "round": _("The round's settings were saved.")}.get(saved or "")
+        return await self._panels_page(request, year, notice=notice)
+
+    async def _act(self, request: Request, year: int, form: dict, action, saved: str, anchor: str = "") -> Response:
+        try:
+            await action()
+        except DomainError as error:
+            return await self._panels_page(request, year, error.status_code, _errors(error), form)
+        return Redirect(f"/staff/judging/{year}?saved={saved}{anchor}", status_code=303)
+
+    @post("/{year:int}/assignments", status_code=303)
+    async def assign(self, request: Request, year: FromPath[int]) -> Response:
+        form = dict(await request.form())
+        actor = current_user(request).as_actor()
+        return await self._act(request, year, form, lambda: services.assign_judge(
+            form.get("email", ""), form.get("category", ""), year, actor, utcnow()), "assigned")
+
+    @post("/{year:int}/assignments/remove", status_code=303)
+    async def unassign(self, request: Request, year: FromPath[int]) -> Response:
+        form = dict(await request.form())
+        actor = current_user(request).as_actor()
+        return await self._act(request, year, {}, lambda: services.unassign_judge(
+            form.get("email", ""), form.get("category", ""), year, actor, utcnow()), "removed")
+
+    @post("/{year:int}/rubric", status_code=303)
+    async def rubric(self, request: Request, year: FromPath[int]) -> Response:
+        form = dict(await request.form())
+        round_ = form.get("round", "")
+        criteria, problems, rows = criteria_from_form(form)
+        if problems:
+            errors = {f"{round_}.{f.key}": f.message for f in problems}
+            return await self._panels_page(request, year, 422, errors, form)
+        actor = current_user(request).as_actor()
+        try:
+            await services.save_rubric(year, round_, criteria, form.get("guidance", ""), form.get("reason", ""), actor,
+                                       utcnow())
+        except DomainError as error:
+            errors = {f"{round_}.{to_form_key(k, rows)}": v for k, v in _errors(error).items()}
+            return await self._panels_page(request, year, error.status_code, errors, form)
+        return Redirect(f"/staff/judging/{year}?saved=rubric", status_code=303)
+
+    @post("/{year:int}/rounds", status_code=303)
+    async def round_settings(self, request: Request, year: FromPath[int]) -> Response:
+        form = dict(await request.form())
+        actor = current_user(request).as_actor()
+        return await self._act(request, year, form, lambda: services.save_round_settings(
+            year, form.get("round", ""), form.get("blind") == "on", form.get("share_scores") == "on",
+            form.get("reason", ""), actor, utcnow()), "round")
+
+    # progress
+
+    async def _progress_page(self, request: Request, year: int, round_: str | None, status: int = 200,
+                             errors: dict | None = None, form: dict | None = None, notice: str | None = None):
+        year, round_ = await _year_and_round(year, round_)
+        edition = await queries.edition_year(year, utcnow())
+        progress = await queries.progress(year, round_)
+        judges = progress["judges"]
+        return Template("judging/staff_progress.html", status_code=status, context=page_context(
+            request, edition=edition, round=round_, round_label=round_label(round_), rounds=_round_choices(),
+            progress=progress, waiting=[j for j in judges if j["remaining"] > 0],
+            totals={k: sum(j[k] for j in judges) for k in ("assigned", "submitted", "drafts", "remaining")},
+            errors=errors or {}, form=form or {}, notice=notice, section="progress",
+        ))
+
+    @get("/{year:int}/progress")
+    async def progress(self, request: Request, year: FromPath[int], round_: RoundQuery = None,
+                       sent: FromQuery[int | None] = None, reopened: FromQuery[str | None] = None) -> Template:
+        notice = None
+        if sent is not None:
+            notice = _("Reminders were queued for %(count)d judges.", count=sent)
+        elif reopened:
+            notice = _("The score sheet was reopened; its judge can change and submit it again.")
+        return await self._progress_page(request, year, round_, notice=notice)
+
+    @post("/{year:int}/reminders", status_code=303)
+    async def reminders(self, request: Request, year: FromPath[int]) -> Response:
+        form = dict(await request.form())
+        round_ = form.get("round") if form.get("round") in ROUNDS else None
+        try:
+            sent = await services.send_reminders(year, round_, current_user(request).as_actor(),
+                                                 _settings(request).base_url, utcnow())
+        except DomainError as error:
+            return await self._progress_page(request, year, None, error.status_code, _errors(error), form)
+        return Redirect(f"/staff/judging/{year}/progress?round={round_ or ''}&sent={len(sent)}", status_code=303)
+
+    @post("/{year:int}/reopen", status_code=303)
+    async def reopen(self, request: Request, year: FromPath[int]) -> Response:
+        form = dict(await request.form())
+        round_ = form.get("round") if form.get("round") in ROUNDS else None
+        try:
+            await services.reopen_sheet(form.get("nomination_id", ""), form.get("email", ""), round_,
+                                        form.get("reason", ""), current_user(request).as_actor(), utcnow())
+        except DomainError as error:
+            return await self._progress_page(request, year, round_, error.status_code, _errors(error), form)
+        return Redirect(f"/staff/judging/{year}/progress?round={round_ or ''}&reopened=1", status_code=303)
+
+    # rankings
+
+    @get("/{year:int}/rankings")
+    async def rankings(self, request: Request, year: FromPath[int], category: FromQuery[str | None] = None,
+                       round_: RoundQuery = None) -> Template:
+        year, round_ = await _year_and_round(year, round_)
+        edition = await queries.edition_year(year, utcnow())
+        category = category or edition.categories[0][0]
+        result = await queries.ranking(year, category, round_)
+        titles = dict(edition.categories)
+        return Template("judging/staff_rankings.html", context=page_context(
+            request, edition=edition, round=round_, round_label=round_label(round_), rounds=_round_choices(),
+            category=result.category, category_title=titles.get(result.category, ""), result=result,
+            ranking=result.ranking, judges=[(j, outlier_out(j, result.judge_emails)) for j in result.ranking.judges],
+            outlier_factor=OUTLIER_FACTOR, outlier_floor=OUTLIER_FLOOR, section="rankings",
+            changed=sum(1 for p in result.ranking.items if p.rank is not None and p.rank != p.normalised_rank),
+        ))
+

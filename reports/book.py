@@ -1,0 +1,138 @@
+"""The book's pipeline end to end — queries → builder → exporters — and where the built files
+are kept.
+
+A built file is kept with the fingerprint of the book it shows (`stamp`: the book's data and
+the templates). A file whose stamp is not the current one is stale and never served: a
+change to a winner, a text, a photo, the foreword or the publication itself makes a new
+book. Files live under `var/reports/<year>/` (each machine keeps its own copy and rebuilds
+it on demand).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from core.i18n import DEFAULT_LANGUAGE, set_language
+from reports import queries
+from reports.builder import Book, Photo, build_book, fingerprint
+from reports.exporters import render_book_html, render_pdf, templates_digest, web_image_src
+
+
+@dataclass(frozen=True)
+class BuiltBook:
+    book: Book
+    stamp: str
+
+
+async def load_book(year: int, media_dir: Path) -> BuiltBook:
+    """The book of `year` as it stands in the database now. The book is in English, the
+    language of the submissions, whoever asks."""
+    source = await queries.book_source(year, media_dir)
+    book = in_book_language(build_book, source)
+    return BuiltBook(book, fingerprint(book, templates_digest()))
+
+
+def in_book_language(function, *args):
+    """`function(*args)` with English as the language of gettext, leaving the caller's
+    language as it was."""
+
+    def run():
+        set_language(DEFAULT_LANGUAGE)
+        return function(*args)
+
+    return contextvars.copy_context().run(run)
+
+
+def book_html(book: Book, image_src: Callable[[Photo], str] = web_image_src) -> str:
+    return in_book_language(render_book_html, book, image_src)
+
+
+def book_filename(year: int, kind: str) -> str:
+    return f"success-stories-{year}.{kind}"
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
+class BookStore:
+    """Built books under `root/<year>/`, each with a `.stamp` file beside it."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def path(self, year: int, kind: str) -> Path:
+        return self.root / str(year) / book_filename(year, kind)
+
+    def current(self, year: int, kind: str, stamp: str) -> Path | None:
+        """The stored file if it shows the book with this stamp, else None."""
+        path = self.path(year, kind)
+        stamp_file = path.with_name(path.name + ".stamp")
+        try:
+            if stamp_file.read_text(encoding="ascii").strip() == stamp and path.is_file():
+                return path
+        except OSError:
+            pass
+        return None
+
+    def stamp_of(self, year: int, kind: str) -> str | None:
+        path = self.path(year, kind)
+        try:
+            return path.with_name(path.name + ".stamp").read_text(encoding="ascii").strip()
+        except OSError:
+            return None
+
+    def save(self, year: int, kind: str, data: bytes, stamp: str) -> Path:
+        path = self.path(year, kind)
+        write_atomically(path, data)
+        write_atomically(path.with_name(path.name + ".stamp"), stamp.encode("ascii"))
+        return path
+
+
+async def write_book_files(year: int, out_dir: Path, media_dir: Path,
+                           progress: Callable[[str], None] = lambda _line: None) -> tuple[Path, Path, int]:
+    """The command line's build: `success-stories-Y.html` (its photos copied beside it, in
+    `success-stories-Y-photos/`) and `success-stories-Y.pdf` in `out_dir`."""
+    started = time.perf_counter()
+    progress(f"reading the {year} edition from the database")
+    built = await load_book(year, media_dir)
+    book = built.book
+    entries = sum(len(c.entries) for c in book.chapters)
+    progress(f"{len(book.chapters)} categories, {book.winners} winners, {book.champions} champions "
+             f"({entries} projects, {sum(len(e.photos) for c in book.chapters for e in c.entries)} photos)")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    photos_dir = out_dir / f"success-stories-{year}-photos"
+
+    def local_src(photo: Photo) -> str:
+        return f"{photos_dir.name}/{Path(photo.path).name}"
+
+    for chapter in book.chapters:
+        for entry in chapter.entries:
+            for photo in entry.photos:
+                photos_dir.mkdir(exist_ok=True)
+                shutil.copyfile(photo.path, photos_dir / Path(photo.path).name)
+    html_path = out_dir / book_filename(year, "html")
+    write_atomically(html_path, book_html(book, local_src).encode("utf-8"))
+    progress(f"HTML written: {html_path} ({time.perf_counter() - started:.1f} s)")
+
+    from reports.exporters import file_image_src
+
+    progress("laying out the PDF pages (about 0.2 s a page)")
+    pdf_started = time.perf_counter()
+    pdf = await asyncio.to_thread(render_pdf, book_html(book, file_image_src), media_dir,
+                                  lambda stage: progress(f"  {stage}"))
+    pdf_path = out_dir / book_filename(year, "pdf")
+    write_atomically(pdf_path, pdf.data)
+    progress(f"PDF written: {pdf_path} ({pdf.pages} pages, {len(pdf.data) / 1e6:.1f} MB, "
+             f"{time.perf_counter() - pdf_started:.1f} s)")
+    return html_path, pdf_path, pdf.pages

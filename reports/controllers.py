@@ -1,0 +1,127 @@
+"""The book and the certificates over HTTP, and the staff page that builds the book.
+
+`/reports/{year}/success-stories.html|.pdf` answer 404 to everyone but staff until the
+results are published. The HTML is served from the stored file while it is current, else
+rendered at once (well under a second) and stored; the PDF is served while current, else a
+background build starts and the reader gets 503 with `Retry-After` and a page that refreshes
+itself until the book is there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timezone
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import File, Redirect, Template
+
+from accounts.guards import current_user, requires_staff, requires_user
+from core.i18n import gettext as _
+from core.templating import page_context
+from prizes import queries, results
+from reports.book import book_html, load_book
+from reports.certificates import certificate_pdf
+from reports.jobs import BookJobs
+
+RETRY_SECONDS = 20
+# The served HTML book runs nothing and loads only its own photos.
+BOOK_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+
+
+def jobs_of(request: Request) -> BookJobs:
+    return request.app.state["books"]
+
+
+def _cache_headers(published: bool) -> dict[str, str]:
+    return {"Cache-Control": "public, max-age=300" if published else "private, no-store"}
+
+
+class ReportsController(Controller):
+    path = "/reports"
+    tags = ["reports"]
+
+    @get("/{year:int}/success-stories.html", summary="The Success Stories book (HTML); public once published")
+    async def html(self, request: Request, year: FromPath[int]) -> Response:
+        state = await results.require_visible(year, current_user(request))
+        jobs = jobs_of(request)
+        built = await load_book(year, jobs.media_dir)
+        headers = {**_cache_headers(state.is_published), "Content-Security-Policy": BOOK_CSP,
+                   "X-Content-Type-Options": "nosniff"}
+        stored = jobs.store.current(year, "html", built.stamp)
+        if stored is None:
+            html = await asyncio.to_thread(book_html, built.book)
+            stored = jobs.store.save(year, "html", html.encode("utf-8"), built.stamp)
+        return File(path=stored, media_type="text/html; charset=utf-8", content_disposition_type="inline",
+                    filename=f"wsis-prizes-{year}-success-stories.html", headers=headers)
+
+    @get("/{year:int}/success-stories.pdf", summary="The Success Stories book (PDF); public once published")
+    async def pdf(self, request: Request, year: FromPath[int]) -> Response:
+        user = current_user(request)
+        state = await results.require_visible(year, user)
+        jobs = jobs_of(request)
+        built = await load_book(year, jobs.media_dir)
+        stored = jobs.store.current(year, "pdf", built.stamp)
+        if stored is not None:
+            return File(path=stored, media_type="application/pdf", content_disposition_type="inline",
+                        filename=f"wsis-prizes-{year}-success-stories.pdf",
+                        headers={**_cache_headers(state.is_published), "X-Content-Type-Options": "nosniff"})
+        await jobs.start(year, user.email if user else "a reader")
+        return Template("reports/preparing.html", status_code=503, context=page_context(
+            request, year=year, retry=RETRY_SECONDS, status=await jobs.status(year)),
+            headers={"Retry-After": str(RETRY_SECONDS), "Cache-Control": "no-store"})
+
+
+class CertificateApiController(Controller):
+    path = "/api/nominations"
+    tags = ["reports"]
+
+    @get("/{nomination_id:str}/certificate.pdf", guards=[requires_user],
+         summary="A winner's or champion's certificate (its owner once published; staff)")
+    async def certificate(self, request: Request, nomination_id: FromPath[str]) -> Response:
+        data, filename = await certificate_pdf(current_user(request), nomination_id, jobs_of(request).store)
+        return Response(data, media_type="application/pdf", headers={
+            "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff"})
+
+
+def _when(stamp: str | None) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(float(stamp), timezone.utc) if stamp else None
+    except ValueError:
+        return None
+
+
+class StaffReportPagesController(Controller):
+    path = "/staff/reports"
+    include_in_schema = False
+    guards = [requires_staff]
+
+    @get("/{year:int}")
+    async def show(self, request: Request, year: FromPath[int], published: FromQuery[str | None] = None,
+                   started: FromQuery[str | None] = None) -> Template:
+        jobs = jobs_of(request)
+        state = await results.publication(year)
+        built = await load_book(year, jobs.media_dir)
+        status = await jobs.status(year)
+        notice = None
+        if published:
+            notice = _("The results are published. Build the book now so that its first readers need not wait.")
+        elif started:
+            notice = _("The book is being built.")
+        edition_zone = (await queries.get_edition(year)).time_zone
+        return Template("reports/staff.html", context=page_context(
+            request, year=year, state=state, status=status, notice=notice, time_zone=edition_zone,
+            running=status.get("state") == "running",
+            html_current=jobs.store.current(year, "html", built.stamp) is not None,
+            pdf_current=jobs.store.current(year, "pdf", built.stamp) is not None,
+            pdf_built=jobs.store.path(year, "pdf").is_file(),
+            started_at=_when(status.get("started_at")), finished_at=_when(status.get("finished_at")),
+            chapters=len(built.book.chapters), winners=built.book.winners, champions=built.book.champions,
+        ))
+
+    @post("/{year:int}/build", status_code=303)
+    async def build(self, request: Request, year: FromPath[int]) -> Redirect:
+        await results.publication(year)  # 404 for an unknown year
+        await jobs_of(request).start(year, current_user(request).email)
+        return Redirect(f"/staff/reports/{year}?started=1", status_code=303)

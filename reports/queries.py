@@ -1,0 +1,103 @@
+"""Reads for the book: the edition, its laureates with their texts and photos, and the
+figures. Reports reads every domain and owns no table; the voting record is read through
+Piccolo's app registry by table name, so the book builds (with a note instead of vote
+figures) where no voting domain is installed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from uuid import UUID
+
+from piccolo.conf.apps import Finder
+from piccolo.query.methods.select import Count
+
+from prizes import images, queries
+from prizes.results import LAUREATE_STATUSES, publication
+from prizes.tables import NOMINATED_STATUSES, ExtendedDescription, Nomination, NominationImage
+from reports.builder import BookSource, FiguresIn, LaureateIn, PhotoIn
+
+
+def table_named(name: str):
+    """A registered Piccolo table by its database name, or None."""
+    for table in Finder().get_table_classes():
+        if table._meta.tablename == name:
+            return table
+    return None
+
+
+def _goals(raw) -> tuple[int, ...]:
+    values = json.loads(raw) if isinstance(raw, str) else raw
+    return tuple(int(v) for v in values or [])
+
+
+async def _counted(column, where) -> dict[str, int]:
+    rows = await Nomination.select(column.as_alias("key"), Count(Nomination.id).as_alias("n")).where(where).group_by(column)
+    return {r["key"]: r["n"] for r in rows}
+
+
+async def _vote_figures(edition_id: int) -> tuple[int | None, int | None, dict[str, int]]:
+    vote = table_named("vote")
+    if vote is None or not all(hasattr(vote, c) for c in ("edition", "category", "voter", "valid")):
+        return None, None, {}
+    valid = (vote.edition == edition_id) & (vote.valid == True)  # noqa: E712 (a Piccolo expression)
+    rows = await vote.select(vote.category.code.as_alias("code"), Count(vote.id).as_alias("n")).where(valid).group_by(
+        vote.category.code)
+    by_category = {r["code"]: r["n"] for r in rows}
+    voters = await vote.raw(
+        "SELECT COUNT(DISTINCT voter) AS n FROM vote WHERE edition = {} AND valid = {}", edition_id, True)
+    return sum(by_category.values()), voters[0]["n"] if voters else 0, by_category
+
+
+async def figures(edition_id: int) -> FiguresIn:
+    submitted = (Nomination.edition == edition_id) & (Nomination.status != "draft")
+    nominated = (Nomination.edition == edition_id) & Nomination.status.is_in(list(NOMINATED_STATUSES))
+    countries = await Nomination.select(Nomination.country).where(submitted).distinct()
+    valid_votes, voters, votes_by_category = await _vote_figures(edition_id)
+    return FiguresIn(
+        submitted=await Nomination.count().where(submitted),
+        nominated=await Nomination.count().where(nominated),
+        countries=len({r["country"] for r in countries if r["country"]}),
+        by_region=await _counted(Nomination.region, submitted),
+        by_stakeholder=await _counted(Nomination.stakeholder_type, submitted),
+        submitted_by_category=await _counted(Nomination.category.code, submitted),
+        valid_votes=valid_votes,
+        voters=voters,
+        votes_by_category=votes_by_category,
+    )
+
+
+async def book_source(year: int, media_dir: Path) -> BookSource:
+    state = await publication(year)
+    edition = await queries.get_edition(year)
+    rows = await Nomination.select(
+        Nomination.all_columns(), Nomination.category.code.as_alias("code"),
+    ).where((Nomination.edition == state.edition_id) & Nomination.status.is_in(list(LAUREATE_STATUSES)))
+    ids = [r["id"] for r in rows] or [UUID(int=0)]
+    texts = {r["nomination"]: r["text"] for r in await ExtendedDescription.select(
+        ExtendedDescription.nomination, ExtendedDescription.text).where(ExtendedDescription.nomination.is_in(ids))}
+    photos: dict[UUID, list[PhotoIn]] = {}
+    for image in await NominationImage.select().where(NominationImage.nomination.is_in(ids)).order_by(
+            NominationImage.uploaded_at).order_by(NominationImage.id):
+        path = images.path_of(media_dir, image["id"], image["content_type"])
+        if path.is_file():  # a photo whose file is gone is left out rather than drawn broken
+            photos.setdefault(image["nomination"], []).append(
+                PhotoIn(str(image["id"]), image["content_type"], image["credit"], image["caption"], str(path)))
+    laureates = tuple(
+        LaureateIn(
+            id=str(r["id"]), status=r["status"], category=r["code"], title=r["title"], entity_name=r["entity_name"],
+            stakeholder_type=r["stakeholder_type"], country=r["country"], region=r["region"], website=r["website"],
+            short_description=r["short_description"], extended_description=texts.get(r["id"], ""),
+            sdgs=_goals(r["sdgs"]), impact=r["impact"], partnerships=r["partnerships"],
+            photos=tuple(photos.get(r["id"], ())),
+        )
+        for r in rows
+    )
+    return BookSource(
+        year=year,
+        published_at=state.published_at,
+        foreword=state.foreword,
+        categories=edition.categories,
+        laureates=laureates,
+        figures=await figures(state.edition_id),
+    )

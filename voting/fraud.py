@@ -1,0 +1,182 @@
+"""Fraud review: the signals staff look at before the finalists are fixed, and the votes
+each signal stands for. Signals are for review only; nothing here voids anything.
+
+Four kinds (thresholds in `voting.rules`):
+- `burst`: an hour in which a project got far more votes than its own baseline;
+- `network`: many accounts voting from one /24 (IPv4) or /48 (IPv6) network block;
+- `disposable`: voters whose address is at a disposable e-mail domain;
+- `quick`: votes cast within seconds of the voter's registration, per project.
+
+A signal's id says what it stands for (`network:2026:203.0.113.0/24`), so voiding "by
+signal" voids the votes that match its definition when staff confirm.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timezone
+from uuid import UUID
+
+from core.db import is_sqlite
+from core.i18n import gettext as _
+from prizes.tables import Nomination
+from voting.queries import VotingEdition, edition_by_year, parse_uuid
+from voting.rules import (
+    BURST_BUCKET_SECONDS,
+    NETWORK_MINIMUM_ACCOUNTS,
+    QUICK_VOTE_SECONDS,
+    SignalRef,
+    find_bursts,
+    is_disposable,
+    signal_id,
+)
+from voting.tables import Vote
+
+
+def _epoch_seconds(column: str) -> str:
+    if is_sqlite():
+        return f"CAST(strftime('%s', {column}) AS INTEGER)"
+    return f"CAST(FLOOR(EXTRACT(EPOCH FROM {column})) AS BIGINT)"
+
+
+def _seconds_between(earlier: str, later: str) -> str:
+    if is_sqlite():
+        return f"((julianday({later}) - julianday({earlier})) * 86400.0)"
+    return f"EXTRACT(EPOCH FROM ({later} - {earlier}))"
+
+
+def _quick_join() -> str:
+    seconds = _seconds_between('a."created_at"', 'v."cast_at"')
+    return f'FROM "vote" v JOIN "account" a ON a."id" = v."voter" WHERE v."edition" = {{}} AND {seconds} < {{}}'
+
+
+async def _rows(sql: str, *args) -> list[dict]:
+    return await Vote.raw(sql, *args)
+
+
+async def _hourly(edition_id: int) -> dict[str, dict[int, int]]:
+    column = '"cast_at"'
+    bucket = f"{_epoch_seconds(column)} / {BURST_BUCKET_SECONDS}"
+    rows = await _rows(
+        f'SELECT "nomination", {bucket} AS "bucket", COUNT(*) AS "votes" FROM "vote" WHERE "edition" = {{}} '
+        f'GROUP BY "nomination", {bucket}',
+        edition_id,
+    )
+    hourly: dict[str, dict[int, int]] = defaultdict(dict)
+    for r in rows:
+        hourly[str(parse_uuid(r["nomination"]))][int(r["bucket"])] = int(r["votes"])
+    return hourly
+
+
+async def _quick_votes(edition_id: int, nomination: UUID | None = None) -> list[UUID]:
+    sql = 'SELECT v."id" AS "id", v."nomination" AS "nomination" ' + _quick_join()
+    args: list = [edition_id, QUICK_VOTE_SECONDS]
+    if nomination is not None:
+        sql += ' AND v."nomination" = {}'
+        args.append(nomination)
+    return [(parse_uuid(r["id"]), parse_uuid(r["nomination"])) for r in await _rows(sql, *args)]
+
+
+def _bucket_window(bucket: int) -> tuple[datetime, datetime]:
+    start = datetime.fromtimestamp(bucket * BURST_BUCKET_SECONDS, tz=timezone.utc)
+    end = datetime.fromtimestamp((bucket + 1) * BURST_BUCKET_SECONDS, tz=timezone.utc)
+    return start, end
+
+
+async def _vote_rows(where) -> list[dict]:
+    return await Vote.select(Vote.id, Vote.voter, Vote.valid, Vote.cast_at).where(where).order_by(Vote.cast_at)
+
+
+def _summary(rows: list[dict]) -> dict:
+    return {
+        "votes": len(rows),
+        "valid": sum(1 for r in rows if r["valid"]),
+        "accounts": len({r["voter"] for r in rows}),
+        "first_at": rows[0]["cast_at"] if rows else None,
+        "last_at": rows[-1]["cast_at"] if rows else None,
+        "vote_ids": [str(r["id"]) for r in rows],
+    }
+
+
+async def _titles(edition_id: int) -> dict[str, tuple[str, str]]:
+    rows = await Nomination.select(Nomination.id, Nomination.title, Nomination.category.code).where(
+        Nomination.edition == edition_id
+    )
+    return {str(r["id"]): (r["title"], r["category.code"]) for r in rows}
+
+
+def _base(kind: str, sid: str) -> dict:
+    return {"id": sid, "kind": kind, "nomination_id": None, "title": None, "category": None, "network": None,
+            "domain": None}
+
+
+async def signals(edition: VotingEdition) -> list[dict]:
+    """Every signal of the edition, the heaviest first."""
+    year = edition.year
+    titles = await _titles(edition.id)
+    found: list[dict] = []
+
+    for burst in find_bursts(await _hourly(edition.id)):
+        start, end = _bucket_window(burst.bucket)
+        rows = await _vote_rows((Vote.nomination == UUID(burst.nomination_id)) & (Vote.cast_at >= start) & (Vote.cast_at < end))
+        title, category = titles.get(burst.nomination_id, ("", ""))
+        item = _base("burst", signal_id("burst", year, burst.nomination_id, burst.bucket))
+        item.update(_summary(rows), nomination_id=burst.nomination_id, title=title, category=category,
+                    summary=_("%(votes)s votes in one hour for “%(title)s”, against its usual %(baseline)s an hour",
+                              votes=burst.votes, title=title, baseline=burst.baseline))
+        found.append(item)
+
+    networks = await _rows(
+        'SELECT "network", COUNT(DISTINCT "voter") AS "accounts" FROM "vote" WHERE "edition" = {} AND "network" <> {} '
+        'GROUP BY "network" HAVING COUNT(DISTINCT "voter") >= {}',
+        edition.id, "", NETWORK_MINIMUM_ACCOUNTS,
+    )
+    for r in networks:
+        rows = await _vote_rows((Vote.edition == edition.id) & (Vote.network == r["network"]))
+        item = _base("network", signal_id("network", year, r["network"]))
+        item.update(_summary(rows), network=r["network"],
+                    summary=_("%(accounts)s accounts voted from the network block %(network)s",
+                              accounts=r["accounts"], network=r["network"]))
+        found.append(item)
+
+    domains = await Vote.select(Vote.email_domain).where(Vote.edition == edition.id).distinct()
+    for domain in sorted(d["email_domain"] for d in domains if d["email_domain"] and is_disposable(d["email_domain"])):
+        rows = await _vote_rows((Vote.edition == edition.id) & (Vote.email_domain == domain))
+        item = _base("disposable", signal_id("disposable", year, domain))
+        item.update(_summary(rows), domain=domain,
+                    summary=_("%(accounts)s accounts with addresses at %(domain)s, a disposable e-mail domain",
+                              accounts=len({r["voter"] for r in rows}), domain=domain))
+        found.append(item)
+
+    quick: dict[UUID, list[UUID]] = defaultdict(list)
+    for vote_id, nomination in await _quick_votes(edition.id):
+        quick[nomination].append(vote_id)
+    for nomination, ids in quick.items():
+        rows = await _vote_rows(Vote.id.is_in(ids))
+        title, category = titles.get(str(nomination), ("", ""))
+        item = _base("quick", signal_id("quick", year, nomination))
+        item.update(_summary(rows), nomination_id=str(nomination), title=title, category=category,
+                    summary=_("%(votes)s votes for “%(title)s” cast less than %(seconds)s seconds after the voter registered",
+                              votes=len(rows), title=title, seconds=QUICK_VOTE_SECONDS))
+        found.append(item)
+
+    found.sort(key=lambda s: (-s["valid"], -s["votes"], s["id"]))
+    return found
+
+
+async def signal_vote_ids(ref: SignalRef) -> list[UUID] | None:
+    """The votes a signal stands for now (None if its edition does not exist)."""
+    edition = await edition_by_year(ref.year)
+    if edition is None:
+        return None
+    if ref.kind == "burst":
+        nomination, bucket = UUID(ref.parts[0]), int(ref.parts[1])
+        start, end = _bucket_window(bucket)
+        where = (Vote.edition == edition.id) & (Vote.nomination == nomination) & (Vote.cast_at >= start) & (Vote.cast_at < end)
+    elif ref.kind == "network":
+        where = (Vote.edition == edition.id) & (Vote.network == ref.parts[0])
+    elif ref.kind == "disposable":
+        where = (Vote.edition == edition.id) & (Vote.email_domain == ref.parts[0])
+    else:
+        return [vote_id for vote_id, _n in await _quick_votes(edition.id, UUID(ref.parts[0]))]
+    return [r["id"] for r in await Vote.select(Vote.id).where(where)]

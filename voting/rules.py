@@ -1,0 +1,249 @@
+"""Pure rules of public voting: Redis key names, the counting mode, the finalists'
+shortlist and its tie rule, the fraud signals' definitions, and the campaign badge.
+No I/O here except reading the shipped list of disposable e-mail domains once."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+from html import escape
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+# --- Redis keys -----------------------------------------------------------------------------
+# Every key of one category of one edition carries the hash tag {year:code}, so each atomic
+# step (a Lua script) touches one Redis Cluster slot; the 18 categories of an edition spread
+# over 18 slots. Per-edition keys (the rebuild lock) carry {year}.
+
+
+@dataclass(frozen=True)
+class TallyKeys:
+    """The Redis keys of one category of one edition, in the order the scripts take them."""
+
+    ballots: str  # hash voter -> nomination: the votes applied to this slot (the one-vote marker)
+    raw: str  # hash nomination -> raw votes
+    valid: str  # hash nomination -> valid votes (not voided; complete ballots if required)
+    voided: str  # set of voters whose vote in this category is voided
+    complete: str  # set of voters whose ballot is complete (only read in "complete" mode)
+    epoch: str  # the counting mode the slot was built with; missing = lost, rebuild
+
+    def all(self) -> list[str]:
+        return [self.ballots, self.raw, self.valid, self.voided, self.complete, self.epoch]
+
+
+def tally_keys(year: int, code: str) -> TallyKeys:
+    tag = f"{{{year}:{code}}}"
+    return TallyKeys(
+        ballots=f"prizes:ballots:{tag}",
+        raw=f"prizes:tally:{tag}:raw",
+        valid=f"prizes:tally:{tag}:valid",
+        voided=f"prizes:voided:{tag}",
+        complete=f"prizes:complete:{tag}",
+        epoch=f"prizes:tally-epoch:{tag}",
+    )
+
+
+def rebuild_lock_key(year: int) -> str:
+    return f"prizes:tally-lock:{{{year}}}"
+
+
+SWEEP_LOCK_KEY = "prizes:tally-sweep-lock"
+SWEEP_CURSOR_KEY = "prizes:tally-sweep-cursor"
+
+COUNT_ALL = "all"
+COUNT_COMPLETE = "complete"
+
+
+def counting_mode(settings: Mapping[str, object]) -> str:
+    """`complete` when the edition counts only complete ballots (a vote in every category)."""
+    return COUNT_COMPLETE if settings.get("complete_ballots") else COUNT_ALL
+
+
+def redis_id(value) -> str:
+    """Ids as Redis stores them: the UUID's 32 hex digits."""
+    return str(value).replace("-", "").lower()
+
+
+# --- votes ----------------------------------------------------------------------------------
+
+_RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+def new_receipt() -> str:
+    """80 random bits, as four groups of four characters a person can read out."""
+    text = "".join(secrets.choice(_RECEIPT_ALPHABET) for _ in range(16))
+    return "-".join(text[i : i + 4] for i in range(0, 16, 4))
+
+
+def email_domain(email: str) -> str:
+    return email.rpartition("@")[2].strip().lower().rstrip(".")
+
+
+def agent_hash(user_agent: str | None) -> str:
+    return hashlib.sha256((user_agent or "").encode("utf-8", "replace")).hexdigest()[:16] if user_agent else ""
+
+
+def categories_left(categories: Sequence[tuple[str, str]], voted: Iterable[str]) -> list[tuple[str, str]]:
+    done = set(voted)
+    return [(code, title) for code, title in categories if code not in done]
+
+
+# --- finalists ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Standing:
+    nomination_id: str
+    votes: int
+    submitted_at: datetime | None
+
+
+def shortlist(standings: Sequence[Standing], size: int) -> list[Standing]:
+    """The finalists of one category: the `size` most valid-voted projects, and every
+    project tied with the last of them (a tie at the boundary is never broken by chance or
+    by an arbitrary key: all the tied projects go through to the experts).
+
+    Returned most-voted first; equal votes in order of submission (earliest first), then id,
+    which orders the list but never decides who is in it."""
+    ranked = sorted(standings, key=lambda s: (-s.votes, s.submitted_at or datetime.max.replace(tzinfo=timezone.utc), s.nomination_id))
+    if size <= 0 or not ranked:
+        return []
+    if len(ranked) <= size:
+        return ranked
+    boundary = ranked[size - 1].votes
+    return [s for s in ranked if s.votes >= boundary]
+
+
+# --- fraud signals ----------------------------------------------------------------------------
+# Signals are for review only: nothing is voided automatically. Thresholds are deliberately
+# plain numbers so that staff can reason about them; they are documented in the README.
+
+BURST_BUCKET_SECONDS = 3600  # bursts are looked for hour by hour
+BURST_FACTOR = 5.0  # an hour with 5 times the project's own hourly baseline...
+BURST_MINIMUM = 20  # ...and at least 20 votes
+NETWORK_MINIMUM_ACCOUNTS = 25  # distinct accounts voting from one /24 or /48 block
+QUICK_VOTE_SECONDS = 60  # a vote cast less than a minute after the account was made
+
+SIGNAL_KINDS = ("burst", "network", "disposable", "quick")
+
+
+@dataclass(frozen=True)
+class Burst:
+    nomination_id: str
+    bucket: int  # hours since the epoch
+    votes: int
+    baseline: float
+
+
+def find_bursts(
+    hourly: Mapping[str, Mapping[int, int]],
+    factor: float = BURST_FACTOR,
+    minimum: int = BURST_MINIMUM,
+) -> list[Burst]:
+    """Hours in which a project got far more votes than its own baseline.
+
+    `hourly` maps each project to its votes per hour bucket. A project's baseline for an
+    hour is its mean votes per hour over the other hours of its span (first to last hour
+    with votes, quiet hours counting as zero). An hour is a burst when it has at least
+    `minimum` votes and at least `factor` times the baseline (a baseline under one vote an
+    hour counts as one)."""
+    bursts = []
+    for nomination_id, buckets in hourly.items():
+        if not buckets:
+            continue
+        first, last = min(buckets), max(buckets)
+        span = last - first + 1
+        total = sum(buckets.values())
+        for bucket, votes in buckets.items():
+            others = span - 1
+            baseline = (total - votes) / others if others else 0.0
+            if votes >= minimum and votes >= factor * max(baseline, 1.0):
+                bursts.append(Burst(nomination_id, bucket, votes, round(baseline, 2)))
+    bursts.sort(key=lambda b: (-b.votes, b.nomination_id, b.bucket))
+    return bursts
+
+
+def signal_id(kind: str, year: int, *parts: object) -> str:
+    return ":".join([kind, str(year), *(str(p) for p in parts)])
+
+
+@dataclass(frozen=True)
+class SignalRef:
+    kind: str
+    year: int
+    parts: tuple[str, ...]
+
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")
+
+
+def parse_signal_id(text: str) -> SignalRef | None:
+    """`burst:2026:<nomination>:<hour>`, `network:2026:<block>`, `disposable:2026:<domain>`,
+    `quick:2026:<nomination>`; None when `text` is none of them."""
+    kind, _, rest = (text or "").partition(":")
+    year_text, _, tail = rest.partition(":")
+    if kind not in SIGNAL_KINDS or not year_text.isdigit() or not tail or len(text) > 400:
+        return None
+    year = int(year_text)
+    if kind == "burst":
+        nomination, _, bucket = tail.partition(":")
+        if not _UUID.fullmatch(nomination) or not bucket.isdigit():
+            return None
+        return SignalRef(kind, year, (nomination, bucket))
+    if kind == "quick":
+        return SignalRef(kind, year, (tail,)) if _UUID.fullmatch(tail) else None
+    return SignalRef(kind, year, (tail,))
+
+
+@lru_cache(maxsize=1)
+def disposable_domains() -> frozenset[str]:
+    """The shipped list (voting/data/disposable_domains.txt)."""
+    lines = (DATA_DIR / "disposable_domains.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def is_disposable(domain: str, listed: frozenset[str] | None = None) -> bool:
+    """The domain or any parent domain of it is on the list (`x.mailinator.com` too)."""
+    listed = disposable_domains() if listed is None else listed
+    labels = domain.lower().strip(".").split(".")
+    return any(".".join(labels[i:]) in listed for i in range(len(labels) - 1))
+
+
+# --- the campaign badge -----------------------------------------------------------------------
+
+_XML_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+BADGE_WIDTH, BADGE_HEIGHT = 360, 64
+
+
+def _xml_text(text: str) -> str:
+    return escape(_XML_UNSAFE.sub("", text), quote=True)
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def badge_svg(title: str, label: str, call: str, brand: str) -> str:
+    """An accessible SVG badge: `label` ("Vote for <title> — WSIS Prizes <year>") is its
+    accessible name; `call` ("Vote for"), the title and `brand` ("WSIS Prizes 2026") are its
+    three lines. Every text is escaped, so a hostile title stays text."""
+    name = _xml_text(label)
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{BADGE_WIDTH}" height="{BADGE_HEIGHT}" '
+        f'viewBox="0 0 {BADGE_WIDTH} {BADGE_HEIGHT}" role="img" aria-labelledby="badge-title">'
+        f'<title id="badge-title">{name}</title>'
+        f'<rect width="{BADGE_WIDTH}" height="{BADGE_HEIGHT}" rx="6" fill="#00539b"/>'
+        f'<rect x="0" y="0" width="8" height="{BADGE_HEIGHT}" rx="3" fill="#f2a900"/>'
+        '<g font-family="DejaVu Sans, Verdana, Arial, sans-serif" fill="#ffffff" aria-hidden="true">'
+        f'<text x="20" y="20" font-size="12" font-weight="bold">{_xml_text(call)}</text>'
+        f'<text x="20" y="38" font-size="13">{_xml_text(_shorten(title, 46))}</text>'
+        f'<text x="20" y="55" font-size="11">{_xml_text(brand)}</text>'
+        "</g></svg>"
+    )
