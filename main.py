@@ -117,6 +117,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_parallelism)
     # prizes may not import judging: judging's rule of who may screen a project is plugged in here.
     nominations.screening_policy = judging_services.screening_policy
+    nominations.judge_view_policy = judging_services.judge_view_policy
     # The sweeper re-applies recent votes to the Redis tallies (see voting/tallies.py); 0 turns it off.
     sweep_seconds = float(settings.extra.get("PRIZES_TALLY_SWEEP_SECONDS", "5"))
     tallies = TallyStore(redis, timedelta(seconds=float(settings.extra.get("PRIZES_TALLY_SWEEP_GRACE_SECONDS", "30"))))
@@ -349,7 +350,8 @@ def cmd_report(args, settings: Settings) -> int:
         await start_pool(engine)
         try:
             html, pdf, _pages = await write_book_files(
-                args.year, Path(args.out), settings.media_dir or settings.var_dir / "media", say)
+                args.year, Path(args.out), settings.media_dir or settings.var_dir / "media",
+                settings.var_dir / "reports" / "photos", say)
         except DomainError as error:
             say(error.detail)
             return 2

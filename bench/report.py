@@ -26,14 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from prizes.nomination_rules import REGIONS, STAKEHOLDER_TYPES  # noqa: E402
 from prizes.rules import DEFAULT_CATEGORIES  # noqa: E402
+from reports.book import book_html, prepare_photos  # noqa: E402
 from reports.builder import BookSource, FiguresIn, LaureateIn, PhotoIn, build_book  # noqa: E402
-from reports.exporters import (  # noqa: E402
-    CertificateData,
-    file_image_src,
-    render_book_html,
-    render_certificate_html,
-    render_pdf,
-)
+from reports.exporters import CertificateData, file_image_src, render_certificate_html, render_pdf  # noqa: E402
 
 WORDS = (
     "community health workers district clinics mobile records women children vaccines referrals dashboards "
@@ -156,17 +151,20 @@ def main() -> int:
         _pdf, baseline = timed("certificate", lambda: render_pdf(certificate))
 
         book, build_seconds = timed("builder", lambda: build_book(source))
-        html, html_seconds = timed("html", lambda: render_book_html(book, file_image_src))
-        pdf, pdf_seconds = timed("pdf", lambda: render_pdf(html, media))
+        html, html_seconds = timed("html", lambda: book_html(book))
+        cache = Path(tmp) / "print-photos"
+        printable, photo_seconds = timed("photos", lambda: book_html(prepare_photos(book, cache), file_image_src))
+        pdf, pdf_seconds = timed("pdf", lambda: render_pdf(printable, cache))
         if args.out:
             args.out.mkdir(parents=True, exist_ok=True)
-            (args.out / "book.html").write_text(html, encoding="utf-8")
+            (args.out / "book.html").write_text(printable, encoding="utf-8")
             (args.out / "book.pdf").write_bytes(pdf.data)
 
     rows = [
         ("baseline: one-page certificate PDF", "certificate", baseline, None),
         ("builder (plain data)", "builder", build_seconds, None),
         ("book HTML (Jinja)", "html", html_seconds, 1.0),
+        ("photos prepared for print (first build only)", "photos", photo_seconds, None),
         (f"book PDF (WeasyPrint, {pdf.pages} pages, {len(pdf.data) / 1e6:.1f} MB)", "pdf", pdf_seconds, 60.0),
     ]
     print(f"\n{'stage':<52} {'seconds':>8} {'cpu s':>7} {'target':>8} {'× baseline':>11}")
@@ -175,8 +173,9 @@ def main() -> int:
               f"{seconds / baseline:>11.1f}")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"(load average {load:.1f} on {os.cpu_count()} cores: wall-clock figures grow with it, CPU seconds do not)")
-    print(f"\nPDF: {pdf_seconds / pdf.pages:.2f} s a page; HTML {len(html) / 1e6:.2f} MB")
-    ok = html_seconds <= 1.0 and pdf_seconds <= 60.0
+    print(f"\nPDF: {pdf_seconds / pdf.pages:.2f} s a page ({CPU['pdf'] / pdf.pages:.2f} s of CPU); "
+          f"HTML {len(html) / 1e6:.2f} MB; first PDF build {photo_seconds + pdf_seconds:.1f} s")
+    ok = html_seconds <= 1.0 and photo_seconds + pdf_seconds <= 60.0
     print("targets met" if ok else "TARGET MISSED")
     return 0 if ok else 1
 

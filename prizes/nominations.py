@@ -45,6 +45,9 @@ from prizes.tables import NOMINATED_STATUSES, Category, Edition, Nomination
 # projects, never where conflicted). Awaited with the actor and the project's row before a
 # screening decision; it raises to refuse. None: anyone the route lets in may screen.
 screening_policy: Callable[[CurrentUser, dict], Awaitable[None]] | None = None
+# Set by main.py to judging's rule: what a judge (not staff, not the owner) may read of a
+# project — the judging view (blind mode applied), or None when it is not theirs to judge.
+judge_view_policy: Callable[[CurrentUser, dict, datetime], Awaitable[dict | None]] | None = None
 
 TEXT_FIELDS = tuple(MAX_LENGTHS)
 EDITABLE = TEXT_FIELDS + ("category", "stakeholder_type", "country", "region", "sdgs", "project_status",
@@ -406,8 +409,12 @@ def is_public(item: dict, edition: EditionState, now: datetime) -> bool:
 async def get_visible(viewer: CurrentUser | None, nomination_id: UUID | str, now: datetime) -> tuple[dict, bool]:
     """A project and whether the viewer sees every field (its owner, staff and judges)."""
     item = await get_full(nomination_id)
-    if viewer is not None and (viewer.is_staff or viewer.is_judge or item["owner_email"] == viewer.email):
+    if viewer is not None and (viewer.is_staff or item["owner_email"] == viewer.email):
         return item, True
+    if viewer is not None and viewer.is_judge and judge_view_policy is not None:
+        view = await judge_view_policy(viewer, item, now)
+        if view is not None:
+            return view, True
     edition = await queries.get_edition(item["year"])
     if not is_public(item, edition, now):
         raise _not_found()

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import dataclasses
+import logging
 import os
 import shutil
 import time
@@ -22,7 +24,11 @@ from typing import Callable
 from core.i18n import DEFAULT_LANGUAGE, set_language
 from reports import queries
 from reports.builder import Book, Photo, build_book, fingerprint
-from reports.exporters import render_book_html, render_pdf, templates_digest, web_image_src
+from reports.exporters import file_image_src, render_book_html, render_pdf, templates_digest, web_image_src
+
+log = logging.getLogger("prizes.reports")
+# Photos in the PDF: JPEG, at most this many pixels on their longer side (170 mm at 240 dpi).
+PRINT_PIXELS = 1600
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,55 @@ def write_atomically(path: Path, data: bytes) -> None:
     os.replace(temporary, path)
 
 
+def print_photo(path: Path, cache_dir: Path, photo_id: str) -> Path:
+    """The photo as the PDF embeds it: a JPEG of at most PRINT_PIXELS, made once per photo
+    (a photo's file never changes: a new upload is a new id). Camera-sized uploads would
+    otherwise be decoded and re-encoded whole at every build."""
+    from PIL import Image, ImageOps
+
+    target = cache_dir / f"{photo_id}.jpg"
+    if target.is_file():
+        return target
+    with Image.open(path) as image:
+        image.draft("RGB", (PRINT_PIXELS, PRINT_PIXELS))  # JPEG: decode at a reduced size
+        picture = ImageOps.exif_transpose(image)
+        if picture.mode in ("RGBA", "LA", "P"):
+            picture = picture.convert("RGBA")
+            flat = Image.new("RGB", picture.size, "white")
+            flat.paste(picture, mask=picture.getchannel("A"))
+            picture = flat
+        picture = picture.convert("RGB")
+        picture.thumbnail((PRINT_PIXELS, PRINT_PIXELS))
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.part")
+        picture.save(temporary, "JPEG", quality=85)
+    os.replace(temporary, target)
+    return target
+
+
+def prepare_photos(book: Book, cache_dir: Path) -> Book:
+    """The book with each photo's path pointing at its print version; a photo that cannot
+    be read is left out (and logged) rather than breaking the build."""
+    chapters = []
+    for chapter in book.chapters:
+        entries = []
+        for entry in chapter.entries:
+            photos = []
+            for photo in entry.photos:
+                try:
+                    photos.append(dataclasses.replace(photo, path=str(print_photo(Path(photo.path), cache_dir, photo.id))))
+                except Exception as error:  # a corrupt or vanished file
+                    log.warning("photo %s left out of the book: %s", photo.id, error)
+            entries.append(dataclasses.replace(entry, photos=tuple(photos)))
+        chapters.append(dataclasses.replace(chapter, entries=tuple(entries)))
+    return dataclasses.replace(book, chapters=tuple(chapters))
+
+
+def print_html(book: Book, cache_dir: Path) -> str:
+    """The HTML the PDF is made from: the print versions of the photos, as files."""
+    return book_html(prepare_photos(book, cache_dir), file_image_src)
+
+
 class BookStore:
     """Built books under `root/<year>/`, each with a `.stamp` file beside it."""
 
@@ -99,10 +154,11 @@ class BookStore:
         return path
 
 
-async def write_book_files(year: int, out_dir: Path, media_dir: Path,
+async def write_book_files(year: int, out_dir: Path, media_dir: Path, photo_cache: Path,
                            progress: Callable[[str], None] = lambda _line: None) -> tuple[Path, Path, int]:
     """The command line's build: `success-stories-Y.html` (its photos copied beside it, in
-    `success-stories-Y-photos/`) and `success-stories-Y.pdf` in `out_dir`."""
+    `success-stories-Y-photos/`) and `success-stories-Y.pdf` in `out_dir`. `photo_cache`
+    keeps the print versions of the photos between builds."""
     started = time.perf_counter()
     progress(f"reading the {year} edition from the database")
     built = await load_book(year, media_dir)
@@ -125,12 +181,11 @@ async def write_book_files(year: int, out_dir: Path, media_dir: Path,
     write_atomically(html_path, book_html(book, local_src).encode("utf-8"))
     progress(f"HTML written: {html_path} ({time.perf_counter() - started:.1f} s)")
 
-    from reports.exporters import file_image_src
-
+    progress("preparing the photos for print")
+    printable = await asyncio.to_thread(print_html, book, photo_cache)
     progress("laying out the PDF pages (about 0.2 s a page)")
     pdf_started = time.perf_counter()
-    pdf = await asyncio.to_thread(render_pdf, book_html(book, file_image_src), media_dir,
-                                  lambda stage: progress(f"  {stage}"))
+    pdf = await asyncio.to_thread(render_pdf, printable, photo_cache, lambda stage: progress(f"  {stage}"))
     pdf_path = out_dir / book_filename(year, "pdf")
     write_atomically(pdf_path, pdf.data)
     progress(f"PDF written: {pdf_path} ({pdf.pages} pages, {len(pdf.data) / 1e6:.1f} MB, "

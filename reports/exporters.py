@@ -105,6 +105,6 @@ def render_pdf(html: str, media_dir: Path | None = None, progress: Callable[[str
     say("layout")
     document = HTML(string=html, base_url=base, url_fetcher=media_fetcher(media_dir)).render()
     say(f"pages {len(document.pages)}")
-    data = document.write_pdf(dpi=200, jpeg_quality=85, optimize_images=True)
+    data = document.write_pdf()  # photos come prepared for print (reports.book.print_photo)
     say("written")
     return Pdf(data, len(document.pages))

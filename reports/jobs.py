@@ -23,8 +23,7 @@ import time
 from pathlib import Path
 
 from core.settings import PROJECT_ROOT, Settings
-from reports.book import BookStore, book_html, load_book
-from reports.exporters import file_image_src
+from reports.book import BookStore, book_html, load_book, print_html
 
 log = logging.getLogger("prizes.reports")
 
@@ -40,6 +39,7 @@ class BookJobs:
         self.redis = redis
         self.media_dir = settings.media_dir or settings.var_dir / "media"
         self.store = BookStore(settings.var_dir / "reports")
+        self.photo_cache = settings.var_dir / "reports" / "photos"
         self.tasks: dict[int, asyncio.Task] = {}
         self.host = socket.gethostname()
 
@@ -106,7 +106,8 @@ class BookJobs:
             await self._progress(year, step="writing the HTML", percent=15)
             html = await asyncio.to_thread(book_html, built.book)
             self.store.save(year, "html", html.encode("utf-8"), built.stamp)
-            printable = await asyncio.to_thread(book_html, built.book, file_image_src)
+            await self._progress(year, step="preparing the photos for print", percent=20)
+            printable = await asyncio.to_thread(print_html, built.book, self.photo_cache)
             await self._progress(year, step="laying out the pages", percent=25)
             pages = await self._render_pdf(year, printable, built.stamp)
             await self._progress(year, state="done", step="done", percent=100, pages=pages,
@@ -133,7 +134,7 @@ class BookJobs:
             html_path, pdf_path = Path(folder) / "book.html", Path(folder) / "book.pdf"
             html_path.write_text(html, encoding="utf-8")
             child = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "reports.render", str(html_path), str(pdf_path), str(self.media_dir),
+                sys.executable, "-m", "reports.render", str(html_path), str(pdf_path), str(self.photo_cache),
                 cwd=str(PROJECT_ROOT), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
             )
             pages = 0

@@ -56,6 +56,7 @@ SWEEP_GRACE = timedelta(seconds=30)  # a vote's commit is assumed done this long
 SWEEP_MAX_WINDOW = timedelta(seconds=60)  # at most this much history per sweeper pass
 SWEEP_FIRST_LOOKBACK = timedelta(hours=1)  # where a sweeper with no cursor starts
 BATCH = 1000  # votes per script call when rebuilding or sweeping
+PIPELINE_CALLS = 4  # script calls per round trip
 SWEEP_LOCK_MS = 15_000  # extended after every window; a dead sweeper's lapses soon
 
 _COUNTS = """
@@ -165,18 +166,22 @@ class TallyStore:
         return state
 
     async def apply_many(self, year: int, mode: str, marks: dict[str, list[Mark]]) -> int:
-        """Apply marks to several slots in one round trip (one script call per slot)."""
-        if not marks:
-            return LIVE
-        pipe = self.redis.pipeline(transaction=False)
+        """Apply marks to several slots, a few script calls per round trip."""
+        calls = []
         for code, items in marks.items():
             keys = tally_keys(year, code).all()
             for start in range(0, len(items), BATCH):
                 args = [mode]
                 for mark in items[start : start + BATCH]:
                     args.extend(mark.args())
+                calls.append((keys, args))
+        state = LIVE
+        for start in range(0, len(calls), PIPELINE_CALLS):
+            pipe = self.redis.pipeline(transaction=False)
+            for keys, args in calls[start : start + PIPELINE_CALLS]:
                 await self._apply(keys=keys, args=args, client=pipe)
-        return max(int(state) for state in await pipe.execute())
+            state = max([state, *(int(result) for result in await pipe.execute())])
+        return state
 
     # --- reading --------------------------------------------------------------------------------
 
