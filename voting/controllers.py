@@ -20,7 +20,7 @@ from core.errors import DomainError, FieldError, NotFound
 from core.i18n import gettext as _
 from core.templating import page_context
 from prizes.rules import utcnow
-from prizes.services import PHASE_LABELS
+from prizes.services import PHASE_LABELS, PhaseClosed
 from voting import queries, services
 from voting.guards import limit_votes, requires_staff_or_public_tallies
 from voting.rules import categories_left
@@ -250,7 +250,7 @@ class StaffVotingPagesController(Controller):
     async def finalists(self, request: Request, year: FromPath[int]) -> Redirect:
         try:
             await services.compute_finalists(current_user(request).as_actor(), year, utcnow())
-        except services.PhaseClosed:
+        except PhaseClosed:
             return Redirect(f"/staff/voting/{year}?done=phase", status_code=303)
         return Redirect(f"/staff/voting/{year}?done=finalists", status_code=303)
 

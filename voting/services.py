@@ -20,7 +20,7 @@ from core.ratelimit import RateLimiter, network_block
 from core.settings import Settings
 from core.validation import clean_text
 from prizes import queries as prize_queries
-from prizes.services import PhaseClosed, require_phase
+from prizes.services import require_phase
 from prizes.tables import Nomination
 from voting import fraud, queries
 from voting.queries import Target, VotingEdition

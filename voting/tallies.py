@@ -386,6 +386,10 @@ async def run_sweeper(store: TallyStore, interval: float) -> None:
         except asyncio.CancelledError:
             raise
         except Exception:  # keep sweeping; the next tick retries
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                # a library turned our cancellation into an error: stop as we were asked
+                raise asyncio.CancelledError from None
             log.exception("tally sweeper failed")
 
 

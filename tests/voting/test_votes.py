@@ -10,7 +10,7 @@ import pytest
 
 from core.settings import RateLimit
 from prizes.tables import Nomination
-from tests.factories import ApiClient, make_user, set_phase
+from tests.factories import ApiClient, set_phase
 from tests.voting.conftest import voting_settings
 from tests.voting.factories import nominated, open_voting, vote, voter
 from voting.tables import Vote
