@@ -51,6 +51,10 @@ def _origin(request: Request) -> services.Origin:
     return services.Origin(client_address(request, settings.trusted_proxies), request.headers.get("user-agent", ""))
 
 
+def _cache_seconds(request: Request) -> float:
+    return request.app.state["settings"].edition_cache_seconds
+
+
 def _base_url(request: Request) -> str:
     return request.app.state["settings"].base_url
 
@@ -63,7 +67,7 @@ class VoteApiController(Controller):
           summary="Vote for a nominated project (one vote per category, final)")
     async def cast(self, request: Request, data: JSONBody[VoteIn]) -> VoteOut:
         vote = await services.cast_vote(tally_store(request), current_user(request), data.nomination_id,
-                                        _origin(request), utcnow())
+                                        _origin(request), utcnow(), _cache_seconds(request))
         return VoteOut(**vote)
 
     @get("/mine", guards=[requires_user], summary="My votes in the current edition (or ?year=)")
@@ -170,7 +174,8 @@ class VotePagesController(Controller):
         now = utcnow()
         await services.visible_target(current_user(request), nomination_id, now)  # a page about a project: 404 first
         try:
-            await services.cast_vote(tally_store(request), current_user(request), nomination_id, _origin(request), now)
+            await services.cast_vote(tally_store(request), current_user(request), nomination_id, _origin(request), now,
+                                     _cache_seconds(request))
         except DomainError as error:
             if error.status_code in (429, 503):
                 raise

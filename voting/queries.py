@@ -4,6 +4,7 @@ edition, and the durable record of votes as the tallies are rebuilt and checked 
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import AsyncIterator
@@ -138,12 +139,31 @@ def _instant(value) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
-async def vote_target(nomination_id: object) -> Target | None:
+_targets: dict[UUID, tuple[float, Target]] = {}
+
+
+async def vote_target(nomination_id: object, max_age: float = 0.0) -> Target | None:
     """The project and its edition with its phases (None for an unknown or malformed id), in
-    one query: this is on the path of every vote."""
+    one query: this is on the path of every vote. With `max_age`, what this process read
+    less than `max_age` seconds ago is reused (as the edition cache does, EDITION_CACHE_SECONDS:
+    the phase rule still runs at each vote on the phases read, so a deadline stays exact; a
+    move by staff reaches the other processes within `max_age`)."""
     key = parse_uuid(nomination_id)
     if key is None:
         return None
+    if max_age > 0:
+        cached = _targets.get(key)
+        if cached and time.monotonic() - cached[0] < max_age:
+            return cached[1]
+    target = await _read_target(key)
+    if max_age > 0 and target is not None:
+        if len(_targets) > 10_000:
+            _targets.clear()
+        _targets[key] = (time.monotonic(), target)
+    return target
+
+
+async def _read_target(key: UUID) -> Target | None:
     rows = await Nomination.raw(_TARGET_SQL, key)
     if not rows:
         return None

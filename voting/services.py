@@ -75,28 +75,22 @@ def _already_voted(code: str) -> Conflict:
                     [FieldError("nomination_id", _("Already voted in category %(category)s.", category=code))])
 
 
-async def cast_vote(store: TallyStore, user: CurrentUser, nomination_id: object, origin: Origin, now: datetime) -> dict:
+async def cast_vote(store: TallyStore, user: CurrentUser, nomination_id: object, origin: Origin, now: datetime,
+                    cache_seconds: float = 0.0) -> dict:
     """One vote: the database first (its unique constraint is the one-vote guarantee), then
-    Redis (idempotent), then the answer. When several refusals apply: 403 (unverified, not in
-    the voting phase of the project's edition), then 404 (not a nominated project), then
-    409 (already voted in that category). Rate limits (429) are counted before, by the guard."""
+    Redis (idempotent), then the answer — after rebuilding the tallies if Redis lost them.
+    When several refusals apply: 403 (unverified, not in the voting phase of the project's
+    edition), then 404 (not a nominated project), then 409 (already voted in that category).
+    Rate limits (429) are counted before, by the route's guard. `cache_seconds`: how long this
+    process may reuse what it read of a project and its edition (the edition cache's setting)."""
     if not user.email_verified:
         raise Forbidden(_("Verify your e-mail address first: follow the link in the mail we sent you."))
-    target = await queries.vote_target(nomination_id)
+    target = await queries.vote_target(nomination_id, cache_seconds)
     phase_edition = target.edition.state if target else await prize_queries.get_current_edition(now)
     require_phase(phase_edition, "voting", now)
     if target is None or not target.is_nominated:
         raise _not_nominated()
-    edition = target.edition
-    mode = counting_mode(edition.state.settings)
-    voter = redis_id(user.id)
-
-    state, voted = await store.precheck(edition.year, target.category_code, mode, voter)
-    if state != LIVE:
-        await store.ensure(edition)  # Redis lost the tallies: rebuild before accepting a vote
-    if voted:
-        raise _already_voted(target.category_code)
-
+    mode = counting_mode(target.edition.state.settings)
     # Shielded: a client that hangs up (the request is cancelled) does not stop a vote
     # between its commit and its Redis step.
     step = asyncio.ensure_future(_record_and_count(store, user, target, origin, mode, now))
@@ -144,9 +138,8 @@ async def _insert(user: CurrentUser, target: Target, origin: Origin, now: dateti
         except Exception as error:
             if not is_unique_violation(error):
                 raise
-            if await queries.vote_in_category(user.id, target.category_id):
+            if "receipt" not in str(error):  # the one-vote index, not a receipt drawn twice
                 raise _already_voted(target.category_code) from None
-            # a receipt collision (80 random bits): draw another
     raise RuntimeError("could not draw a unique receipt")
 
 

@@ -93,11 +93,6 @@ end
 return state
 """
 
-# Same keys; ARGV: mode, voter. Returns {state, 1 if the voter has a vote in this slot}.
-_PRECHECK = _COUNTS + """
-return {state, redis.call('HEXISTS', KEYS[1], ARGV[2])}
-"""
-
 _EXTEND = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0
@@ -141,18 +136,10 @@ class TallyStore:
         self.redis = redis
         self.sweep_grace = sweep_grace
         self._apply = redis.register_script(_APPLY)
-        self._precheck = redis.register_script(_PRECHECK)
         self._extend = redis.register_script(_EXTEND)
         self._release = redis.register_script(_RELEASE)
 
     # --- the vote path ------------------------------------------------------------------------
-
-    async def precheck(self, year: int, code: str, mode: str, voter: str) -> tuple[int, bool]:
-        """(the slot's state, whether the voter already has a vote in it). A vote seen here is
-        in the database too; one not seen may still be there (the database decides)."""
-        keys = tally_keys(year, code)
-        state, voted = await self._precheck(keys=keys.all(), args=[mode, voter])
-        return int(state), bool(int(voted))
 
     async def apply(self, year: int, code: str, mode: str, marks: Sequence[Mark]) -> int:
         """Apply marks to one slot, idempotently; returns the slot's state (see _APPLY)."""
@@ -238,7 +225,7 @@ class TallyStore:
                     await self._release(keys=[lock], args=[token])
             if time.monotonic() > deadline:
                 raise TalliesUnavailable()
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.1)
 
     async def _rebuild(self, edition: VotingEdition, codes: list[str], mode: str, lock: str, token: str,
                        progress: Progress | None) -> None:
