@@ -33,6 +33,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 from litestar.stores.redis import RedisStore
+from piccolo.engine.base import Engine
 
 from accounts.controllers import (
     AccountPagesController,
@@ -51,6 +52,7 @@ from core.mail import MailWorker
 from core.ratelimit import RateLimiter
 from core.redis import EmbeddedRedis, make_client
 from core.settings import Settings
+from core.tasks import every, stop_all
 from core.templating import STATIC_DIR, template_config
 from judging import services as judging_services
 from judging.controllers import (
@@ -87,37 +89,38 @@ from voting.controllers import (
 )
 from reports.controllers import CertificateApiController, ReportsController, StaffReportPagesController
 from reports.jobs import BookJobs
-from voting.tallies import TallyStore, run_sweeper
+from voting.tallies import TallyStore
 
 log = logging.getLogger("prizes")
 
 
-async def phase_ticker(settings: Settings) -> None:
+async def phase_tick() -> None:
     """Each worker moves phases on at their closing instants (exactly once, see
     `advance_due_phases`)."""
-    while True:
-        try:
-            await advance_due_phases(utcnow())
-            await refresh_published_years()  # the "Winners" link of other processes' publications
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # keep ticking; the next tick retries
-            log.exception("phase ticker failed")
-        await asyncio.sleep(settings.phase_tick_seconds)
+    await advance_due_phases(utcnow())
+    await refresh_published_years()  # the "Winners" link of other processes' publications
+
+
+def bind_process(settings: Settings) -> Engine:
+    """What an app sets for its whole process: the database engine of every table, the
+    edition cache's lifetime, and judging's rules plugged into prizes (which may not import
+    judging). Done when the app is made and again when it starts, so that an app started
+    again after another was made (as the tests do) runs on its own settings."""
+    engine = use_database(settings.database_url)
+    prizes_queries.CACHE_SECONDS = settings.edition_cache_seconds
+    prizes_queries.forget()
+    nominations.screening_policy = judging_services.screening_policy
+    nominations.judge_view_policy = judging_services.judge_view_policy
+    return engine
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
-    engine = use_database(settings.database_url)
-    prizes_queries.CACHE_SECONDS = settings.edition_cache_seconds
-    prizes_queries.forget()
+    engine = bind_process(settings)
     embedded = None if settings.redis_url else EmbeddedRedis(settings.var_dir)
     redis_url = settings.redis_url or embedded.url
     redis = make_client(redis_url)
     passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_parallelism)
-    # prizes may not import judging: judging's rule of who may screen a project is plugged in here.
-    nominations.screening_policy = judging_services.screening_policy
-    nominations.judge_view_policy = judging_services.judge_view_policy
     # The sweeper re-applies recent votes to the Redis tallies (see voting/tallies.py); 0 turns it off.
     sweep_seconds = float(settings.extra.get("PRIZES_TALLY_SWEEP_SECONDS", "5"))
     tallies = TallyStore(redis, timedelta(seconds=float(settings.extra.get("PRIZES_TALLY_SWEEP_GRACE_SECONDS", "30"))))
@@ -128,24 +131,26 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        nonlocal engine
+        engine = bind_process(settings)  # again: another app may have been made since this one
         mail_worker = app.state["mail_worker"] = MailWorker(settings)  # a bad SMTP_URL fails here
         if embedded is not None:
             await asyncio.to_thread(embedded.start)
         await start_pool(engine)
         await ensure_current_edition(utcnow())
         await refresh_published_years()
-        ticker = asyncio.create_task(phase_ticker(settings)) if settings.phase_tick_seconds > 0 else None
-        mailer = asyncio.create_task(mail_worker.run(settings.mail_poll_seconds)) if settings.mail_poll_seconds > 0 else None
-        sweeper = asyncio.create_task(run_sweeper(tallies, sweep_seconds)) if sweep_seconds > 0 else None
+        ticker = (asyncio.create_task(every(settings.phase_tick_seconds, phase_tick, "phase ticker"), name="phase-ticker")
+                  if settings.phase_tick_seconds > 0 else None)
+        mailer = (asyncio.create_task(mail_worker.run(settings.mail_poll_seconds), name="mail-worker")
+                  if settings.mail_poll_seconds > 0 else None)
+        sweeper = (asyncio.create_task(every(sweep_seconds, lambda: tallies.sweep(utcnow()), "tally sweeper",
+                                             first_wait=True), name="tally-sweeper")
+                   if sweep_seconds > 0 else None)
         try:
             yield
         finally:
             await books.stop()
-            for task in (ticker, mailer, sweeper):
-                if task:
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+            await stop_all((ticker, mailer, sweeper))
             await redis.aclose(close_connection_pool=True)
             await close_pool(engine)
             if embedded is not None:

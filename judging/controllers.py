@@ -13,6 +13,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 from accounts.guards import current_user, requires_judge, requires_staff
 from core.errors import DomainError, FieldError, InvalidInput
 from core.i18n import gettext as _
+from core.i18n import ngettext
 from core.templating import page_context
 from judging import queries, services
 from judging.rules import (
@@ -440,7 +441,7 @@ class StaffJudgingPagesController(Controller):
                        sent: FromQuery[int | None] = None, reopened: FromQuery[str | None] = None) -> Template:
         notice = None
         if sent is not None:
-            notice = _("Reminders were queued for %(count)d judges.", count=sent)
+            notice = ngettext("A reminder was queued for %(num)d judge.", "Reminders were queued for %(num)d judges.", sent)
         elif reopened:
             notice = _("The score sheet was reopened; its judge can change and submit it again.")
         return await self._progress_page(request, year, round_, notice=notice)

@@ -209,8 +209,9 @@ class NominationPagesController(Controller):
         now = utcnow()
         item, full = await nominations.get_visible(current_user(request), nomination_id, now)
         edition = await queries.get_edition(item["year"])
+        photos = await images.list_images(item["id"])  # whoever sees the project sees its photos
         return Template("prizes/project.html", context=page_context(
-            request, item=item, full=full, edition=edition, categories=dict(edition.categories),
+            request, item=item, full=full, edition=edition, categories=dict(edition.categories), photos=photos,
             region_labels={k: _(v) for k, v in REGION_LABELS.items()},
             stakeholder_labels={k: _(v) for k, v in STAKEHOLDER_LABELS.items()},
             status_labels={k: _(v) for k, v in STATUS_LABELS.items()},

@@ -21,6 +21,7 @@ from core.audit import Actor
 from core.db import is_unique_violation, transaction
 from core.errors import Conflict, FieldError, FieldErrors, Forbidden, InvalidInput, NotFound
 from core.i18n import gettext as _
+from core.i18n import ngettext
 from core.mail import Mail, enqueue
 from core.templating import render_text
 from core.validation import clean_text
@@ -170,8 +171,9 @@ async def set_winners(actor: Actor, year: int, choice: dict[str, list[str]], now
             errors.add(code, _("There is no category %(code)s in the %(year)s edition.", code=code, year=year))
             continue
         if len(ids) > limit:
-            errors.add(code, _("Category %(code)s: at most %(limit)d winner(s) in this edition (setting winners_per_category); %(count)d given.",
-                               code=code, limit=limit, count=len(ids)))
+            errors.add(code, ngettext("Category %(code)s: at most %(num)d winner in this edition (setting winners_per_category); %(count)d given.",
+                                      "Category %(code)s: at most %(num)d winners in this edition (setting winners_per_category); %(count)d given.",
+                                      limit, code=code, count=len(ids)))
             continue
         if len(set(ids)) != len(ids):
             errors.add(code, _("Category %(code)s: the same project is given twice.", code=code))

@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from core.tasks import stop_all
 from core.settings import PROJECT_ROOT, Settings
 from reports.book import BookStore, book_html, load_book, print_html
 
@@ -85,10 +86,7 @@ class BookJobs:
                 await asyncio.shield(task)
 
     async def stop(self) -> None:
-        for task in list(self.tasks.values()):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_all(list(self.tasks.values()))
 
     async def _heartbeat(self, year: int, token: str) -> None:
         while True:

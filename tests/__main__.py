@@ -5,6 +5,11 @@ Runs the suite twice, each run with its own data:
    own, dropped and flushed afterwards) — skipped, and said so, when PostgreSQL is not there;
 2. on the embedded default: a SQLite file and the private Redis the app starts itself.
 
+Each run spreads its tests over PRIZES_TEST_WORKERS processes (pytest-xdist; default: one per
+core, at most 4), and each worker has data of its own: its own database, Redis DB index and
+var folder (hence its own SQLite file and private Redis). PRIZES_TEST_WORKERS=1 runs in one
+process.
+
 Exit status: 0 only if every run passed; a run that collects no test is a failure.
 """
 
@@ -40,8 +45,15 @@ async def _pg(sql: str) -> bool:
         await connection.close()
 
 
-def _claim_redis_db() -> tuple[object, int] | None:
-    """A Redis DB index no other run holds (a lock key on DB 0, released at the end)."""
+def _workers() -> int:
+    try:
+        return max(1, int(os.environ.get("PRIZES_TEST_WORKERS") or min(os.cpu_count() or 1, 4)))
+    except ValueError:
+        raise SystemExit("PRIZES_TEST_WORKERS must be a whole number") from None
+
+
+def _claim_redis_dbs(count: int) -> tuple[object, list[int]] | None:
+    """`count` Redis DB indexes no other run holds (lock keys on DB 0, released at the end)."""
     import redis
 
     try:
@@ -50,68 +62,94 @@ def _claim_redis_db() -> tuple[object, int] | None:
     except Exception as error:
         print(f"Redis not reachable at {REDIS_BASE}: {error}", file=sys.stderr)
         return None
+    claimed: list[int] = []
     for index in range(1, 16):
+        if len(claimed) == count:
+            break
         if client.set(f"prizes:test-run-lock:{index}", os.getpid(), nx=True, ex=3 * 3600):
             redis.Redis.from_url(f"{REDIS_BASE}/{index}").flushdb()
-            return client, index
-    print("every Redis DB index 1-15 is held by another test run", file=sys.stderr)
-    return None
+            claimed.append(index)
+    if len(claimed) < count:
+        _release_redis_dbs((client, claimed))
+        print(f"fewer than {count} free Redis DB indexes in 1-15 (other test runs hold them)", file=sys.stderr)
+        return None
+    return client, claimed
 
 
-def _pytest(env_overrides: dict[str, str], args: list[str], label: str) -> int:
+def _release_redis_dbs(claimed: tuple[object, list[int]]) -> None:
+    import redis
+
+    client, indexes = claimed
+    for index in indexes:
+        redis.Redis.from_url(f"{REDIS_BASE}/{index}").flushdb()
+        client.delete(f"prizes:test-run-lock:{index}")
+
+
+def _pytest(per_worker: dict[str, list[str]], env_overrides: dict[str, str], args: list[str], label: str) -> int:
+    """pytest over len(lists) workers: worker i reads the i-th value of each list (see
+    tests/conftest.py); with one worker, no xdist."""
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "PRIZES_VAR_DIR"}}
     env.update(env_overrides)
-    print(f"\n===== {label} =====", flush=True)
-    return subprocess.call([sys.executable, "-m", "pytest", *args], cwd=ROOT, env=env)
+    for name, values in per_worker.items():
+        env[name] = values[0]  # what a single process (or xdist's controller) reads
+        env[f"PRIZES_TEST_{name}S"] = "\n".join(values)
+    workers = len(next(iter(per_worker.values())))
+    print(f"\n===== {label} ({workers} worker{'s' if workers > 1 else ''}) =====", flush=True)
+    spread = ["-n", str(workers), "--dist", "load"] if workers > 1 else []
+    return subprocess.call([sys.executable, "-m", "pytest", *spread, *args], cwd=ROOT, env=env)
 
 
-def run_postgres(args: list[str]) -> int | None:
-    name = f"prizes_test_{os.getpid()}_{secrets.token_hex(3)}"
-    if not asyncio.run(_pg(f'CREATE DATABASE "{name}"')):
+def run_postgres(args: list[str], workers: int) -> int | None:
+    prefix = f"prizes_test_{os.getpid()}_{secrets.token_hex(3)}"
+    names = [f"{prefix}_{i}" for i in range(workers)]
+    if not asyncio.run(_pg("")):
         return None
-    claimed = _claim_redis_db()
-    var_dir = Path(tempfile.mkdtemp(prefix="prizes-test-pg-"))
+    claimed = _claim_redis_dbs(workers)
+    var_dirs = [Path(tempfile.mkdtemp(prefix=f"prizes-test-pg-{i}-")) for i in range(workers)]
     try:
-        env = {
-            "DATABASE_URL": ADMIN_URL.rsplit("/", 1)[0] + f"/{name}",
-            "PRIZES_VAR_DIR": str(var_dir),
-            "PRIZES_TEST_ENGINE": "postgres",
+        for name in names:
+            # Commits need not wait for the disk: these databases are thrown away.
+            asyncio.run(_pg(f'CREATE DATABASE "{name}"'))
+            asyncio.run(_pg(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
+        per_worker = {
+            "DATABASE_URL": [ADMIN_URL.rsplit("/", 1)[0] + f"/{name}" for name in names],
+            "PRIZES_VAR_DIR": [str(d) for d in var_dirs],
         }
         if claimed:
-            env["REDIS_URL"] = f"{REDIS_BASE}/{claimed[1]}"
-        return _pytest(env, args, f"PostgreSQL ({name}) and {'Redis ' + env.get('REDIS_URL', '') if claimed else 'the embedded Redis'}")
+            per_worker["REDIS_URL"] = [f"{REDIS_BASE}/{index}" for index in claimed[1]]
+        where = f"Redis {REDIS_BASE} DB {', '.join(map(str, claimed[1]))}" if claimed else "the embedded Redis"
+        return _pytest(per_worker, {"PRIZES_TEST_ENGINE": "postgres"}, args, f"PostgreSQL ({prefix}_*) and {where}")
     finally:
-        asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        for name in names:
+            asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         if claimed:
-            import redis
-
-            client, index = claimed
-            redis.Redis.from_url(f"{REDIS_BASE}/{index}").flushdb()
-            client.delete(f"prizes:test-run-lock:{index}")
-        shutil.rmtree(var_dir, ignore_errors=True)
+            _release_redis_dbs(claimed)
+        for var_dir in var_dirs:
+            shutil.rmtree(var_dir, ignore_errors=True)
 
 
-def run_embedded(args: list[str]) -> int:
-    var_dir = Path(tempfile.mkdtemp(prefix="prizes-test-embedded-"))
+def run_embedded(args: list[str], workers: int) -> int:
+    var_dirs = [Path(tempfile.mkdtemp(prefix=f"prizes-test-embedded-{i}-")) for i in range(workers)]
     try:
-        env = {
-            "DATABASE_URL": f"sqlite:///{var_dir / 'prizes.sqlite'}",
-            "PRIZES_VAR_DIR": str(var_dir),
-            "PRIZES_TEST_ENGINE": "sqlite",
+        per_worker = {
+            "DATABASE_URL": [f"sqlite:///{d / 'prizes.sqlite'}" for d in var_dirs],
+            "PRIZES_VAR_DIR": [str(d) for d in var_dirs],
         }
-        return _pytest(env, args, "embedded default: SQLite and the private Redis")
+        return _pytest(per_worker, {"PRIZES_TEST_ENGINE": "sqlite"}, args, "embedded default: SQLite and the private Redis")
     finally:
-        shutil.rmtree(var_dir, ignore_errors=True)
+        for var_dir in var_dirs:
+            shutil.rmtree(var_dir, ignore_errors=True)
 
 
 def main() -> int:
     args = sys.argv[1:]
+    workers = _workers()
     results: dict[str, int | None] = {}
     if os.environ.get("PRIZES_TEST_SKIP_POSTGRES"):
         results["postgres"] = None
     else:
-        results["postgres"] = run_postgres(args)
-    results["embedded"] = run_embedded(args)
+        results["postgres"] = run_postgres(args, workers)
+    results["embedded"] = run_embedded(args, workers)
 
     print("\n===== summary =====")
     failed = False

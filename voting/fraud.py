@@ -19,6 +19,7 @@ from uuid import UUID
 
 from core.db import is_sqlite
 from core.i18n import gettext as _
+from core.i18n import ngettext
 from prizes.tables import Nomination
 from voting.queries import VotingEdition, edition_by_year, parse_uuid
 from voting.rules import (
@@ -122,8 +123,9 @@ async def signals(edition: VotingEdition) -> list[dict]:
         title, category = titles.get(burst.nomination_id, ("", ""))
         item = _base("burst", signal_id("burst", year, burst.nomination_id, burst.bucket))
         item.update(_summary(rows), nomination_id=burst.nomination_id, title=title, category=category,
-                    summary=_("%(votes)s votes in one hour for “%(title)s”, against its usual %(baseline)s an hour",
-                              votes=burst.votes, title=title, baseline=burst.baseline))
+                    summary=ngettext("%(num)d vote in one hour for “%(title)s”, against its usual %(baseline)s an hour",
+                                     "%(num)d votes in one hour for “%(title)s”, against its usual %(baseline)s an hour",
+                                     burst.votes, title=title, baseline=burst.baseline))
         found.append(item)
 
     networks = await _rows(
@@ -135,8 +137,9 @@ async def signals(edition: VotingEdition) -> list[dict]:
         rows = await _vote_rows((Vote.edition == edition.id) & (Vote.network == r["network"]))
         item = _base("network", signal_id("network", year, r["network"]))
         item.update(_summary(rows), network=r["network"],
-                    summary=_("%(accounts)s accounts voted from the network block %(network)s",
-                              accounts=r["accounts"], network=r["network"]))
+                    summary=ngettext("%(num)d account voted from the network block %(network)s",
+                                     "%(num)d accounts voted from the network block %(network)s",
+                                     r["accounts"], network=r["network"]))
         found.append(item)
 
     domains = await Vote.select(Vote.email_domain).where(Vote.edition == edition.id).distinct()
@@ -144,8 +147,9 @@ async def signals(edition: VotingEdition) -> list[dict]:
         rows = await _vote_rows((Vote.edition == edition.id) & (Vote.email_domain == domain))
         item = _base("disposable", signal_id("disposable", year, domain))
         item.update(_summary(rows), domain=domain,
-                    summary=_("%(accounts)s accounts with addresses at %(domain)s, a disposable e-mail domain",
-                              accounts=len({r["voter"] for r in rows}), domain=domain))
+                    summary=ngettext("%(num)d account with an address at %(domain)s, a disposable e-mail domain",
+                                     "%(num)d accounts with addresses at %(domain)s, a disposable e-mail domain",
+                                     len({r["voter"] for r in rows}), domain=domain))
         found.append(item)
 
     quick: dict[UUID, list[UUID]] = defaultdict(list)
@@ -156,8 +160,9 @@ async def signals(edition: VotingEdition) -> list[dict]:
         title, category = titles.get(str(nomination), ("", ""))
         item = _base("quick", signal_id("quick", year, nomination))
         item.update(_summary(rows), nomination_id=str(nomination), title=title, category=category,
-                    summary=_("%(votes)s votes for “%(title)s” cast less than %(seconds)s seconds after the voter registered",
-                              votes=len(rows), title=title, seconds=QUICK_VOTE_SECONDS))
+                    summary=ngettext("%(num)d vote for “%(title)s” cast less than %(seconds)s seconds after the voter registered",
+                                     "%(num)d votes for “%(title)s” cast less than %(seconds)s seconds after the voter registered",
+                                     len(rows), title=title, seconds=QUICK_VOTE_SECONDS))
         found.append(item)
 
     found.sort(key=lambda s: (-s["valid"], -s["votes"], s["id"]))

@@ -362,24 +362,6 @@ def _text(value) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-async def run_sweeper(store: TallyStore, interval: float) -> None:
-    """Each worker runs this; the sweep's lock lets one of them work at a time."""
-    from prizes.rules import utcnow
-
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            await store.sweep(utcnow())
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # keep sweeping; the next tick retries
-            task = asyncio.current_task()
-            if task is not None and task.cancelling():
-                # a library turned our cancellation into an error: stop as we were asked
-                raise asyncio.CancelledError from None
-            log.exception("tally sweeper failed")
-
-
 async def tallies_command(store: TallyStore, *, rebuild: bool, year: int | None = None,
                           out: Callable[[str], None] = print) -> int:
     """`python main.py tallies --check|--rebuild [--year Y]`: every edition that has votes

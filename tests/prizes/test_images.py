@@ -51,11 +51,15 @@ async def test_a_photo_needs_a_credit(owner):
 
 
 async def test_an_oversize_image_is_413(app, owner):
-    app.state["settings"] = app.state["settings"].replace(max_image_bytes=1000)
-    nid = (await owner.post("/api/nominations", json=project())).json()["id"]
-    response = await upload(owner, nid, PNG + b"\x00" * 2000)
-    assert response.status_code == 413
-    assert await NominationImage.count() == 0
+    settings = app.state["settings"]
+    app.state["settings"] = settings.replace(max_image_bytes=1000)
+    try:
+        nid = (await owner.post("/api/nominations", json=project())).json()["id"]
+        response = await upload(owner, nid, PNG + b"\x00" * 2000)
+        assert response.status_code == 413
+        assert await NominationImage.count() == 0
+    finally:
+        app.state["settings"] = settings  # the app serves the next tests
 
 
 async def test_nobody_else_sees_or_adds_photos_of_a_draft(app, owner, client):
@@ -75,3 +79,24 @@ async def test_removing_a_photo_deletes_the_file(owner, settings):
     assert (await owner.delete(f"/api/nominations/{nid}/images/{image['id']}")).status_code == 204
     assert not any(settings.media_dir.rglob(f"{image['id']}.*"))
     assert (await owner.get(image["url"])).status_code == 404
+
+
+async def test_the_public_page_of_a_nominated_project_shows_its_photos_with_their_credits(app, owner, client):
+    from tests.factories import set_phase
+
+    nid = (await owner.post("/api/nominations", json=project())).json()["id"]
+    photo = (await owner.post(f"/api/nominations/{nid}/images", files={"file": ("a.png", PNG, "image/png")},
+                              data={"credit": "<b>A. Odhiambo</b>", "caption": "Nurses <i>at</i> work"})).json()
+    await owner.post(f"/api/nominations/{nid}/submit")
+    assert (await client.get(f"/projects/{nid}")).status_code == 404  # not public yet, nor its photo
+    assert (await client.get(photo["url"])).status_code == 404
+    await set_phase(app, "nomination")
+    async with await signed_in(app, "staff@example.org", roles=("staff",)) as staff:
+        await staff.post(f"/api/nominations/{nid}/eligibility", json={"eligible": True})
+        year = (await client.get("/api/editions/current")).json()["year"]
+        await staff.post(f"/api/editions/{year}/nominated")
+    await set_phase(app, "voting")
+    page = (await client.get(f"/projects/{nid}")).text
+    assert f'src="{photo["url"]}"' in page and 'alt="Nurses &lt;i&gt;at&lt;/i&gt; work"' in page
+    assert "Photo: &lt;b&gt;A. Odhiambo&lt;/b&gt;" in page and "<b>A. Odhiambo" not in page
+    assert (await client.get(photo["url"])).content == PNG
