@@ -52,20 +52,26 @@ async def load_user(user_id: UUID | str) -> CurrentUser | None:
         key = user_id if isinstance(user_id, UUID) else UUID(str(user_id))
     except ValueError:
         return None
-    row = await User.select(
-        User.id, User.email, User.display_name, User.email_verified, User.auth_epoch
-    ).where(User.id == key).first()
-    if row is None:
+    # One query (this runs for every signed-in request): the account with a row per role.
+    rows = await User.raw(_LOAD_USER, key)
+    if not rows:
         return None
-    roles = await UserRole.select(UserRole.role).where(UserRole.user == key)
+    row = rows[0]
     return CurrentUser(
-        id=row["id"],
+        id=row["id"] if isinstance(row["id"], UUID) else UUID(str(row["id"])),
         email=row["email"],
         display_name=row["display_name"],
-        roles=frozenset(r["role"] for r in roles),
-        email_verified=row["email_verified"],
-        auth_epoch=row["auth_epoch"],
+        roles=frozenset(r["role"] for r in rows if r["role"]),
+        email_verified=bool(row["email_verified"]),
+        auth_epoch=int(row["auth_epoch"]),
     )
+
+
+_LOAD_USER = (
+    f'SELECT u."id", u."email", u."display_name", u."email_verified", u."auth_epoch", r."role" '
+    f'FROM "{User._meta.tablename}" u LEFT JOIN "{UserRole._meta.tablename}" r ON r."user" = u."id" '
+    'WHERE u."id" = {}'
+)
 
 
 def check_new_account(email: str | None, password: str | None, display_name: str | None) -> tuple[str, str, str]:

@@ -72,9 +72,25 @@ def is_unique_violation(error: BaseException) -> bool:
     return name == "UniqueViolationError" or (name == "IntegrityError" and "UNIQUE" in text)
 
 
+def _pool_connection_class():
+    import asyncpg
+
+    class PooledConnection(asyncpg.Connection):
+        """A pooled connection given back without asyncpg's reset query (advisory unlock,
+        CLOSE ALL, UNLISTEN, RESET ALL): one more round trip after every query, for state the
+        app never leaves on a pooled connection — no session settings, LISTEN, cursors outside
+        transactions or advisory locks (the migration lock has a connection of its own). An
+        open transaction is still rolled back on release."""
+
+        def get_reset_query(self) -> str:
+            return ""
+
+    return PooledConnection
+
+
 async def start_pool(engine: Engine) -> None:
     if isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(min_size=1, max_size=20)
+        await engine.start_connection_pool(min_size=1, max_size=20, connection_class=_pool_connection_class())
 
 
 async def close_pool(engine: Engine) -> None:

@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
+from redis.exceptions import NoScriptError
 
 from core.errors import RateLimited
 from core.settings import RateLimit
@@ -51,11 +52,36 @@ class RateLimiter:
         self.prefix = prefix
         self._script = redis.register_script(_SLIDING_WINDOW)
 
+    def _key(self, name: str, subject: str) -> str:
+        return f"{self.prefix}:{name}:{{{subject}}}"
+
+    @staticmethod
+    def _args(limit: RateLimit) -> list:
+        return [limit.count, limit.seconds * 1000, secrets.token_hex(6)]
+
+    @staticmethod
+    def _verdict(allowed, retry_ms) -> Verdict:
+        return Verdict(bool(int(allowed)), 0 if int(allowed) else max(1, -(-int(retry_ms) // 1000)))
+
     async def hit(self, name: str, subject: str, limit: RateLimit) -> Verdict:
         """Count one attempt of `name` by `subject` (an address, an account...)."""
-        key = f"{self.prefix}:{name}:{{{subject}}}"
-        allowed, retry_ms = await self._script(keys=[key], args=[limit.count, limit.seconds * 1000, secrets.token_hex(6)])
-        return Verdict(bool(int(allowed)), 0 if int(allowed) else max(1, -(-int(retry_ms) // 1000)))
+        return self._verdict(*await self._script(keys=[self._key(name, subject)], args=self._args(limit)))
+
+    async def hit_many(self, attempts: list[tuple[str, str, RateLimit]]) -> list[Verdict]:
+        """Count one attempt against each (name, subject, limit), in one round trip: a
+        pipeline, not a transaction — each window is still its own atomic script on its own
+        key (and Cluster slot), exactly as `hit` counts it."""
+        calls = [([self._key(name, subject)], self._args(limit)) for name, subject, limit in attempts]
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for keys, args in calls:
+                pipe.evalsha(self._script.sha, len(keys), *keys, *args)
+            results = await pipe.execute(raise_on_error=False)
+        for i, result in enumerate(results):
+            if isinstance(result, NoScriptError):  # Redis lost its scripts: nothing was counted
+                results[i] = await self._script(keys=calls[i][0], args=calls[i][1])  # loads it
+            elif isinstance(result, Exception):
+                raise result
+        return [self._verdict(*result) for result in results]
 
     async def check(self, name: str, subject: str, limit: RateLimit) -> None:
         """Count one attempt; raise 429 (with Retry-After) when over the limit."""
@@ -64,7 +90,7 @@ class RateLimiter:
             raise RateLimited(verdict.retry_after)
 
     async def reset(self, name: str, subject: str) -> None:
-        await self.redis.delete(f"{self.prefix}:{name}:{{{subject}}}")
+        await self.redis.delete(self._key(name, subject))
 
 
 def network_block(address: str) -> str:

@@ -55,11 +55,11 @@ class Origin:
 async def count_vote_attempt(limiter: RateLimiter, settings: Settings, address: str, voter_id: UUID) -> None:
     """Every vote attempt counts against the three limits — per client address, per account
     and per network block — each an exact sliding window in Redis; 429 if any is exceeded."""
-    verdicts = await asyncio.gather(
-        limiter.hit("votes-ip", address, settings.rate_limit_votes_per_ip),
-        limiter.hit("votes-account", str(voter_id), settings.rate_limit_votes_per_account),
-        limiter.hit("votes-network", network_block(address), settings.rate_limit_votes_per_network),
-    )
+    verdicts = await limiter.hit_many([
+        ("votes-ip", address, settings.rate_limit_votes_per_ip),
+        ("votes-account", str(voter_id), settings.rate_limit_votes_per_account),
+        ("votes-network", network_block(address), settings.rate_limit_votes_per_network),
+    ])
     refused = [v.retry_after for v in verdicts if not v.allowed]
     if refused:
         raise RateLimited(max(refused), _("Too many votes from here; try again in a moment."))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import secrets
 
 import pytest
 
@@ -39,6 +40,28 @@ async def test_subjects_and_names_are_counted_apart(limiter):
     assert (await limiter.hit("a", "s2", limit)).allowed
     assert (await limiter.hit("b", "s1", limit)).allowed
     assert not (await limiter.hit("a", "s1", limit)).allowed
+
+
+async def test_several_windows_in_one_round_trip_are_each_exact_under_concurrency(limiter):
+    attempts = [("ip", "198.51.100.7", RateLimit(30, 60)), ("account", "a1", RateLimit(50, 60)),
+                ("block", "198.51.100.0/24", RateLimit(80, 60))]
+    results = await asyncio.gather(*(limiter.hit_many(attempts) for _ in range(120)))
+    assert [sum(r[i].allowed for r in results) for i in range(3)] == [30, 50, 80]
+    assert all(1 <= r[0].retry_after <= 60 for r in results if not r[0].allowed)
+    # counted in the same windows as one `hit` at a time
+    assert not (await limiter.hit("account", "a1", RateLimit(50, 60))).allowed
+    assert (await limiter.hit("account", "a2", RateLimit(50, 60))).allowed
+
+
+async def test_several_windows_still_count_when_redis_does_not_have_the_script(limiter):
+    # A script text Redis has never seen (as after a restart; SCRIPT FLUSH would disturb
+    # other test workers sharing the server): the pipeline gets NOSCRIPT and must still count.
+    from core.ratelimit import _SLIDING_WINDOW
+
+    limiter._script = limiter.redis.register_script(_SLIDING_WINDOW + f"\n-- {secrets.token_hex(8)}")
+    verdicts = await limiter.hit_many([("x", "s", RateLimit(1, 60)), ("y", "s", RateLimit(1, 60))])
+    assert [v.allowed for v in verdicts] == [True, True]
+    assert [v.allowed for v in await limiter.hit_many([("x", "s", RateLimit(1, 60))])] == [False]
 
 
 def test_network_blocks():
