@@ -29,7 +29,7 @@ from accounts.schemas import (
 )
 from accounts.sessions import sign_in, sign_out
 from core.errors import DomainError, InvalidInput
-from core.i18n import LANGUAGE_COOKIE, LANGUAGES
+from core.i18n import LANGUAGE_COOKIE, LANGUAGES, current_language
 from core.i18n import gettext as _
 from core.ratelimit import limit_per_account, limit_per_client
 from core.settings import Settings
@@ -135,7 +135,8 @@ class AccountsApiController(Controller):
     @post("/", status_code=HTTP_201_CREATED, guards=[limit_registrations], summary="Register")
     async def register(self, request: Request, data: JSONBody[AccountIn], passwords: NamedDependency[Passwords]) -> AccountOut:
         user = await services.create_user(
-            passwords, data.email, data.password, data.display_name, verification_link_base=_settings(request).base_url
+            passwords, data.email, data.password, data.display_name, verification_link_base=_settings(request).base_url,
+            language=current_language(),
         )
         return AccountOut(id=str(user.id), email=user.email, email_verified=user.email_verified)
 
@@ -194,7 +195,7 @@ class AccountSelfPagesController(Controller):
         try:
             user = await services.create_user(
                 passwords, data.get("email", ""), data.get("password", ""), data.get("display_name", ""),
-                verification_link_base=_settings(request).base_url,
+                verification_link_base=_settings(request).base_url, language=current_language(),
             )
         except DomainError as error:
             form = {k: v for k, v in data.items() if k != "password"}

@@ -34,6 +34,7 @@ class CurrentUser:
     roles: frozenset[str]
     email_verified: bool
     auth_epoch: int
+    language: str = ""
 
     @property
     def is_staff(self) -> bool:
@@ -64,11 +65,22 @@ async def load_user(user_id: UUID | str) -> CurrentUser | None:
         roles=frozenset(r["role"] for r in rows if r["role"]),
         email_verified=bool(row["email_verified"]),
         auth_epoch=int(row["auth_epoch"]),
+        language=row["language"] or "",
     )
 
 
+async def remember_language(user_id: UUID, language: str) -> None:
+    await User.update({User.language: language}).where(User.id == user_id)
+
+
+async def language_of(email: str) -> str:
+    """The language the account with this address reads the site in ("" when unknown)."""
+    row = await User.select(User.language).where(User.email_key == fold_email(email)).first()
+    return row["language"] if row else ""
+
+
 _LOAD_USER = (
-    f'SELECT u."id", u."email", u."display_name", u."email_verified", u."auth_epoch", r."role" '
+    f'SELECT u."id", u."email", u."display_name", u."email_verified", u."auth_epoch", u."language", r."role" '
     f'FROM "{User._meta.tablename}" u LEFT JOIN "{UserRole._meta.tablename}" r ON r."user" = u."id" '
     'WHERE u."id" = {}'
 )
@@ -95,6 +107,7 @@ async def create_user(
     verified: bool = False,
     roles: tuple[str, ...] = (),
     verification_link_base: str | None = None,
+    language: str = "",
 ) -> CurrentUser:
     """A new account; 409 naming `email` if the address (in any letter case) is taken.
     With `verification_link_base` (the site's BASE_URL), the verification mail is queued in
@@ -108,6 +121,7 @@ async def create_user(
         password_hash=password_hash,
         email_verified=verified,
         created_at=datetime.now(timezone.utc),
+        language=language,
     )
     try:
         async with transaction():

@@ -15,7 +15,8 @@ from litestar.connection import ASGIConnection
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 from litestar.types import Empty, Message, ScopeSession
 
-from accounts.services import CurrentUser, load_user
+from accounts.services import CurrentUser, load_user, remember_language
+from core.i18n import current_language
 from core.settings import Settings
 
 SESSION_COOKIE = "prizes_session"
@@ -90,6 +91,10 @@ def user_middleware_factory(app):
             if user is None or user.auth_epoch != session.get("epoch"):
                 user = None
                 scope["session"] = Empty  # ended elsewhere: forget it
+            elif user.language != current_language():
+                # The language this person reads the site in now: mails from others use it.
+                # Written only when it changes (once after sign-up or a switch).
+                await remember_language(user.id, current_language())
         scope["user"] = user
         await app(scope, receive, send)
 

@@ -21,6 +21,9 @@ class User(Table, tablename="account"):
     auth_epoch = Integer(default=0, null=False)
     created_at = Timestamptz(default=TimestamptzNow(), null=False)
     last_login_at = Timestamptz(null=True, default=None)
+    # The language the person last read the site in: mails sent to them by others (staff
+    # decisions, reminders) are written in it. Empty until known.
+    language = Varchar(length=8, null=False, default="")
 
 
 class UserRole(Table, tablename="account_role"):

@@ -6,8 +6,10 @@ Every user-facing string goes through `gettext` (`_`), in Python and in template
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import io
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -42,6 +44,17 @@ def current_language() -> str:
 
 def set_language(language: str) -> contextvars.Token:
     return _current.set(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+
+
+@contextlib.contextmanager
+def in_language(language: str | None) -> Iterator[None]:
+    """Within the block, messages are in `language` (the default one for an unknown or
+    empty value): a mail is written in its reader's language, not in the sender's."""
+    token = set_language(language or DEFAULT_LANGUAGE)
+    try:
+        yield
+    finally:
+        _current.reset(token)
 
 
 def gettext(message: str, **variables) -> str:

@@ -11,13 +11,13 @@ from typing import Any, Sequence
 from uuid import UUID
 
 from accounts.services import CurrentUser
-from accounts.tables import UserRole
+from accounts.tables import User, UserRole
 from core import audit
 from core.audit import Actor
 from core.db import is_unique_violation, transaction
 from core.errors import Conflict, FieldError, FieldErrors, Forbidden, InvalidInput, NotFound
 from core.i18n import gettext as _
-from core.i18n import ngettext
+from core.i18n import in_language, ngettext
 from core.mail import Mail, enqueue
 from core.templating import render_text
 from core.validation import clean_text
@@ -306,16 +306,19 @@ async def send_reminders(year: int, round_: str | None, actor: Actor, base_url: 
     round_ = check_round(round_ or default_round(edition.phase_at(now)))
     progress = await queries.progress(year, round_)
     waiting = [j for j in progress["judges"] if j["remaining"] > 0]
+    languages = {r["email"]: r["language"] for r in await User.select(User.email, User.language).where(
+        User.email.is_in([j["email"] for j in waiting]))} if waiting else {}
     async with transaction():
         for judge in waiting:
-            await enqueue(Mail(
-                to=judge["email"], kind="judging_reminder",
-                subject=ngettext("WSIS Prizes: %(num)d project waits for your scores",
-                                 "WSIS Prizes: %(num)d projects wait for your scores", judge["remaining"]),
-                text=render_text("mail/judging/reminder.txt", name=judge["display_name"], year=year,
-                                 remaining=judge["remaining"], submitted=judge["submitted"],
-                                 assigned=judge["assigned"], link=f"{base_url}/judging"),
-            ))
+            with in_language(languages.get(judge["email"])):  # the judge's, not the staff member's
+                await enqueue(Mail(
+                    to=judge["email"], kind="judging_reminder",
+                    subject=ngettext("WSIS Prizes: %(num)d project waits for your scores",
+                                     "WSIS Prizes: %(num)d projects wait for your scores", judge["remaining"]),
+                    text=render_text("mail/judging/reminder.txt", name=judge["display_name"], year=year,
+                                     remaining=judge["remaining"], submitted=judge["submitted"],
+                                     assigned=judge["assigned"], link=f"{base_url}/judging"),
+                ))
         await audit.record(actor, "judging.reminders", f"judging:{year}", "",
                            {"round": round_, "judges": [j["email"] for j in waiting]})
     return [j["email"] for j in waiting]

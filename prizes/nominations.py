@@ -18,6 +18,7 @@ from core.audit import Actor
 from core.db import is_sqlite, is_unique_violation, transaction
 from core.errors import Conflict, FieldError, FieldErrors, Forbidden, InvalidInput, NotFound
 from core.i18n import gettext as _
+from core.i18n import in_language
 from core.mail import Mail, enqueue
 from core.templating import render_text
 from core.validation import clean_text
@@ -312,27 +313,32 @@ async def confirm_nominated(actor: Actor, year: int, now: datetime) -> dict[str,
             (Nomination.edition == row["id"]) & (Nomination.status == "eligible")
         ).returning(Nomination.id, Nomination.title)
         refused = await Nomination.select(Nomination.id, Nomination.title, Nomination.owner.email,
-                                          Nomination.eligibility_reason).where(
+                                          Nomination.owner.language, Nomination.eligibility_reason).where(
             (Nomination.edition == row["id"]) & (Nomination.status == "ineligible")
         )
-        for item in chosen:
-            await enqueue(Mail(to=await _owner_email(item["id"]), kind="nominated",
-                               subject=_("WSIS Prizes: “%(title)s” is nominated", title=item["title"]),
-                               text=render_text("mail/prizes/outcome.txt", title=item["title"], nominated=True,
-                                                year=year, reason="")))
+        for item in chosen:  # each mail in its reader's language, not the staff member's
+            email, language = await _owner_address(item["id"])
+            with in_language(language):
+                await enqueue(Mail(to=email, kind="nominated",
+                                   subject=_("WSIS Prizes: “%(title)s” is nominated", title=item["title"]),
+                                   text=render_text("mail/prizes/outcome.txt", title=item["title"], nominated=True,
+                                                    year=year, reason="")))
         for item in refused:
-            await enqueue(Mail(to=item["owner.email"], kind="not_nominated",
-                               subject=_("WSIS Prizes: the outcome for “%(title)s”", title=item["title"]),
-                               text=render_text("mail/prizes/outcome.txt", title=item["title"], nominated=False,
-                                                year=year, reason=item["eligibility_reason"])))
+            with in_language(item["owner.language"]):
+                await enqueue(Mail(to=item["owner.email"], kind="not_nominated",
+                                   subject=_("WSIS Prizes: the outcome for “%(title)s”", title=item["title"]),
+                                   text=render_text("mail/prizes/outcome.txt", title=item["title"], nominated=False,
+                                                    year=year, reason=item["eligibility_reason"])))
         await audit.record(actor, "edition.nominated", f"edition:{year}", "",
                            {"nominated": len(chosen), "not_nominated": len(refused), "undecided": undecided})
     return {"nominated": len(chosen), "not_nominated": len(refused), "undecided": undecided}
 
 
-async def _owner_email(nomination_id: UUID) -> str:
-    row = await Nomination.select(Nomination.owner.email).where(Nomination.id == nomination_id).first()
-    return row["owner.email"]
+async def _owner_address(nomination_id: UUID) -> tuple[str, str]:
+    """The owner's e-mail address and the language they read the site in."""
+    row = await Nomination.select(Nomination.owner.email, Nomination.owner.language).where(
+        Nomination.id == nomination_id).first()
+    return row["owner.email"], row["owner.language"]
 
 
 # --- reads ----------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from core.audit import Actor
 from core.db import is_unique_violation, transaction
 from core.errors import Conflict, FieldError, FieldErrors, Forbidden, InvalidInput, NotFound
 from core.i18n import gettext as _
+from core.i18n import in_language
 from core.i18n import ngettext
 from core.mail import Mail, enqueue
 from core.templating import render_text
@@ -226,6 +227,7 @@ async def publish(actor: Actor, year: int, now: datetime, base_url: str) -> dict
         )
     laureates = await Nomination.select(
         Nomination.id, Nomination.title, Nomination.status, Nomination.owner.email.as_alias("email"),
+        Nomination.owner.language.as_alias("language"),
         Nomination.category.code.as_alias("code"), Nomination.category.title.as_alias("category_title"),
     ).where((Nomination.edition == state.edition_id) & Nomination.status.is_in(list(LAUREATE_STATUSES)))
     if not laureates:
@@ -237,16 +239,17 @@ async def publish(actor: Actor, year: int, now: datetime, base_url: str) -> dict
             raise _already_published(year)
         for item in laureates:
             won = item["status"] == "winner"
-            await enqueue(Mail(
-                to=item["email"], kind="results",
-                subject=(_("WSIS Prizes %(year)s: “%(title)s” is a winner", year=year, title=item["title"]) if won
-                         else _("WSIS Prizes %(year)s: “%(title)s” is a champion", year=year, title=item["title"])),
-                text=render_text("mail/prizes/results_published.txt", title=item["title"], winner=won, year=year,
-                                 category=f"{item['code']} — {item['category_title']}",
-                                 results_link=f"{base_url}/results/{year}",
-                                 certificate_link=f"{base_url}/api/nominations/{item['id']}/certificate.pdf",
-                                 book_link=f"{base_url}/reports/{year}/success-stories.pdf"),
-            ))
+            with in_language(item["language"]):  # the owner's, not the staff member's
+                await enqueue(Mail(
+                    to=item["email"], kind="results",
+                    subject=(_("WSIS Prizes %(year)s: “%(title)s” is a winner", year=year, title=item["title"]) if won
+                             else _("WSIS Prizes %(year)s: “%(title)s” is a champion", year=year, title=item["title"])),
+                    text=render_text("mail/prizes/results_published.txt", title=item["title"], winner=won, year=year,
+                                     category=f"{item['code']} — {item['category_title']}",
+                                     results_link=f"{base_url}/results/{year}",
+                                     certificate_link=f"{base_url}/api/nominations/{item['id']}/certificate.pdf",
+                                     book_link=f"{base_url}/reports/{year}/success-stories.pdf"),
+                ))
         await audit.record(actor, "edition.publish", f"edition:{year}", "",
                            {"winners": sum(1 for i in laureates if i["status"] == "winner"),
                             "champions": sum(1 for i in laureates if i["status"] == "champion")})
@@ -318,6 +321,7 @@ async def request_extended(actor: Actor, year: int, deadline: datetime | None, n
     final = deadline or state.extended_deadline
     rows = await Nomination.select(
         Nomination.id, Nomination.title, Nomination.owner.email.as_alias("email"),
+        Nomination.owner.language.as_alias("language"),
         Nomination.owner.display_name.as_alias("name"),
     ).where((Nomination.edition == state.edition_id) & Nomination.status.is_in(list(FINALIST_STATUSES)))
     answered = {r["nomination"] for r in await ExtendedDescription.select(ExtendedDescription.nomination).where(
@@ -333,14 +337,15 @@ async def request_extended(actor: Actor, year: int, deadline: datetime | None, n
                 ExtendedDescription.nomination == item["id"]).returning(ExtendedDescription.id)
             if not updated:
                 await ExtendedDescription.insert(ExtendedDescription(nomination=item["id"], text="", requested_at=now))
-            await enqueue(Mail(
-                to=item["email"], kind="extended_request",
-                subject=_("WSIS Prizes %(year)s: “%(title)s” is a finalist — your story for the book",
-                          year=year, title=item["title"]),
-                text=render_text("mail/prizes/results_extended_request.txt", name=item["name"], title=item["title"],
-                                 year=year, deadline=when, max_words=extended_limit(edition),
-                                 link=f"{base_url}/nominations/{item['id']}/extended"),
-            ))
+            with in_language(item["language"]):  # the owner's, not the staff member's
+                await enqueue(Mail(
+                    to=item["email"], kind="extended_request",
+                    subject=_("WSIS Prizes %(year)s: “%(title)s” is a finalist — your story for the book",
+                              year=year, title=item["title"]),
+                    text=render_text("mail/prizes/results_extended_request.txt", name=item["name"], title=item["title"],
+                                     year=year, deadline=when, max_words=extended_limit(edition),
+                                     link=f"{base_url}/nominations/{item['id']}/extended"),
+                ))
         await audit.record(actor, "edition.extended_requests", f"edition:{year}", "",
                            {"asked": len(asked), "deadline": final.isoformat()})
     return {"requested": len(asked), "deadline": final}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from accounts.tables import User
 from core.audit import entries
+from core.i18n import in_language, ngettext
 from core.tables import OutgoingMail
 from judging.rules import krippendorff_alpha_interval
 from tests.factories import set_phase
@@ -105,14 +107,20 @@ async def test_staff_follow_progress_and_remind_the_judges_with_work_left(app, c
         ],
     }
     await judge.put(f"/api/judging/scores/{p3}", json={"scores": scores(5), "submit": True})
+    # Dee reads the site in French: her reminder comes in French, whoever sends it.
+    await User.update({User.language: "fr"}).where(User.email == "dee@panel.example")
     sent = await staff.post("/api/judging/reminders")
     assert sent.status_code == 200
     assert sent.json() == {"round": "nomination", "reminded": ["bob@panel.example", "dee@panel.example"]}
     mails = await OutgoingMail.select().where(OutgoingMail.kind == "judging_reminder").order_by(OutgoingMail.recipient)
+    with in_language("fr"):
+        french = ngettext("WSIS Prizes: %(num)d project waits for your scores",
+                          "WSIS Prizes: %(num)d projects wait for your scores", 3)
+    assert french.startswith("Prix du SMSI")
     assert [(m["recipient"], m["subject"]) for m in mails] == [
         ("bob@panel.example", "WSIS Prizes: 1 project waits for your scores"),
-        ("dee@panel.example", "WSIS Prizes: 3 projects wait for your scores"),
+        ("dee@panel.example", french),
     ]
-    assert "/judging" in mails[1]["body_text"] and "3 of the 3 projects" in mails[1]["body_text"]
+    assert "/judging" in mails[0]["body_text"] and "1 of the 3 projects" in mails[0]["body_text"]
     [entry] = await entries(action="judging.reminders")
     assert entry["details"]["judges"] == ["bob@panel.example", "dee@panel.example"]
