@@ -261,7 +261,7 @@ async def prepare(env: dict[str, str], voters: int, projects: int) -> list[tuple
         for i in range(voters):
             email = f"voter{i}@bench.example"
             users.append(User(email=email, email_key=email, display_name=f"voter {i}", password_hash=owner_hash,
-                              email_verified=True))
+                              email_verified=True, language="en"))  # as sign-up records it
             address = f"10.{(i >> 8) & 255}.{i & 255}.{7 + (i >> 16)}"
             plan.append((email, address, [rng.choice(by_category[c["code"]]) for c in categories]))
         for start in range(0, len(users), 1000):
