@@ -28,7 +28,7 @@ from accounts.schemas import (
     TokenIn,
 )
 from accounts.sessions import sign_in, sign_out
-from core.errors import DomainError, InvalidInput
+from core.errors import DomainError
 from core.i18n import LANGUAGE_COOKIE, LANGUAGES, current_language
 from core.i18n import gettext as _
 from core.ratelimit import limit_per_account, limit_per_client

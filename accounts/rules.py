@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from accounts.tables import ROLES  # re-exported for services
+from accounts.tables import ROLES  # noqa: F401 (re-exported for services)
 from core.errors import FieldError
 from core.i18n import gettext as _
 

@@ -73,10 +73,13 @@ async def remember_language(user_id: UUID, language: str) -> None:
     await User.update({User.language: language}).where(User.id == user_id)
 
 
-async def language_of(email: str) -> str:
-    """The language the account with this address reads the site in ("" when unknown)."""
-    row = await User.select(User.language).where(User.email_key == fold_email(email)).first()
-    return row["language"] if row else ""
+async def languages_of(emails: list[str]) -> dict[str, str]:
+    """Address → the language its account reads the site in ("" when unknown), for the
+    accounts with these addresses: mails sent to them are written in it."""
+    if not emails:
+        return {}
+    rows = await User.select(User.email, User.language).where(User.email.is_in(list(emails)))
+    return {r["email"]: r["language"] for r in rows}
 
 
 _LOAD_USER = (

@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import Any, Sequence
 from uuid import UUID
 
-from accounts.services import CurrentUser
-from accounts.tables import User, UserRole
+from accounts.services import CurrentUser, languages_of
+from accounts.tables import UserRole
 from core import audit
 from core.audit import Actor
 from core.db import is_unique_violation, transaction
@@ -306,8 +306,7 @@ async def send_reminders(year: int, round_: str | None, actor: Actor, base_url: 
     round_ = check_round(round_ or default_round(edition.phase_at(now)))
     progress = await queries.progress(year, round_)
     waiting = [j for j in progress["judges"] if j["remaining"] > 0]
-    languages = {r["email"]: r["language"] for r in await User.select(User.email, User.language).where(
-        User.email.is_in([j["email"] for j in waiting]))} if waiting else {}
+    languages = await languages_of([j["email"] for j in waiting])
     async with transaction():
         for judge in waiting:
             with in_language(languages.get(judge["email"])):  # the judge's, not the staff member's

@@ -8,7 +8,7 @@ from pathlib import Path
 from uuid import UUID
 
 from accounts.services import CurrentUser
-from core.errors import Conflict, DomainError, FieldError, FieldErrors, InvalidInput, NotFound
+from core.errors import Conflict, DomainError, FieldError, FieldErrors, NotFound
 from core.i18n import gettext as _
 from core.validation import clean_text
 from prizes import nominations, queries

@@ -30,7 +30,7 @@ from prizes import nominations, queries
 from prizes.nomination_rules import count_words
 from prizes.rules import SETTINGS_SPEC, EditionState
 from prizes.services import PHASE_LABELS, PhaseClosed, require_phase
-from prizes.tables import Category, Edition, ExtendedDescription, Nomination, NominationImage
+from prizes.tables import Edition, ExtendedDescription, Nomination, NominationImage
 
 # The statuses of a project once it is a finalist: decided (winner, champion) or not yet.
 FINALIST_STATUSES = ("finalist", "winner", "champion")

@@ -18,7 +18,6 @@ from datetime import datetime, timezone
 from uuid import UUID
 
 from core.db import is_sqlite
-from core.i18n import gettext as _
 from core.i18n import ngettext
 from prizes.tables import Nomination
 from voting.queries import VotingEdition, edition_by_year, parse_uuid

@@ -138,8 +138,9 @@ async def _insert(user: CurrentUser, target: Target, origin: Origin, now: dateti
         except Exception as error:
             if not is_unique_violation(error):
                 raise
-            if "receipt" not in str(error):  # the one-vote index, not a receipt drawn twice
+            if await queries.vote_in_category(user.id, target.category_id):
                 raise _already_voted(target.category_code) from None
+            # a receipt collision (80 random bits): draw another
     raise RuntimeError("could not draw a unique receipt")
 
 
