@@ -121,11 +121,12 @@ async def populate(database_url: str, count: int) -> dict:
     from accounts.services import create_user
     from core.audit import Actor
     from core.db import close_pool, start_pool, use_database
-    from prizes.nomination_rules import fold
-    from prizes.queries import current_year, edition_row
-    from prizes.rules import utcnow
-    from prizes.services import move_phase
-    from prizes.tables import Category, Nomination
+    from prizes.nominations.rules import fold
+    from prizes.editions.queries import current_year, edition_row
+    from core.clock import utcnow
+    from prizes.editions.services import move_phase
+    from prizes.editions.tables import Category
+    from prizes.nominations.tables import Nomination
 
     engine = use_database(database_url)
     await start_pool(engine)

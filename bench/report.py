@@ -24,8 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from prizes.nomination_rules import REGIONS, STAKEHOLDER_TYPES  # noqa: E402
-from prizes.rules import DEFAULT_CATEGORIES  # noqa: E402
+from prizes.nominations.rules import REGIONS, STAKEHOLDER_TYPES
+from prizes.editions.rules import DEFAULT_CATEGORIES
 from reports.book import book_html, prepare_photos  # noqa: E402
 from reports.builder import BookSource, FiguresIn, LaureateIn, PhotoIn, build_book  # noqa: E402
 from reports.exporters import CertificateData, file_image_src, render_certificate_html, render_pdf  # noqa: E402

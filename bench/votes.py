@@ -227,10 +227,11 @@ async def prepare(env: dict[str, str], voters: int, projects: int) -> list[tuple
     from accounts.tables import User
     from core.audit import Actor
     from core.db import close_pool, start_pool, use_database
-    from prizes.queries import current_year
-    from prizes.rules import utcnow
-    from prizes.services import move_phase
-    from prizes.tables import Category, Edition, Nomination
+    from prizes.editions.queries import current_year
+    from core.clock import utcnow
+    from prizes.editions.services import move_phase
+    from prizes.editions.tables import Category, Edition
+    from prizes.nominations.tables import Nomination
 
     engine = use_database(env["DATABASE_URL"])
     await start_pool(engine)
@@ -354,8 +355,8 @@ def figures(result: dict) -> tuple[float, float, float]:
 async def agreement(env: dict[str, str], votes: dict) -> dict:
     from core.db import close_pool, start_pool, use_database
     from core.redis import EmbeddedRedis, make_client
-    from prizes.queries import current_year
-    from prizes.rules import utcnow
+    from prizes.editions.queries import current_year
+    from core.clock import utcnow
     from voting.queries import edition_by_year
     from voting.tables import Vote
     from voting.tallies import TallyStore

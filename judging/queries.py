@@ -24,6 +24,7 @@ from judging.rules import (
     DEFAULT_GUIDANCE,
     ROUND_STATUSES,
     ROUNDS,
+    default_round,
     ConflictFacts,
     Criterion,
     ProjectRef,
@@ -38,10 +39,11 @@ from judging.rules import (
     weighted_total,
 )
 from judging.tables import DeclaredConflict, JudgeAssignment, JudgingRound, ScoreSheet
-from prizes import queries as edition_queries
-from prizes.rules import EditionState
-from prizes.services import PhaseClosed
-from prizes.tables import Category, Nomination
+from prizes.editions import queries as edition_queries
+from prizes.editions.rules import EditionState
+from prizes.editions.services import PhaseClosed
+from prizes.editions.tables import Category
+from prizes.nominations.tables import Nomination
 
 
 def not_found() -> NotFound:
@@ -493,3 +495,9 @@ async def user_by_email(email: str | None) -> dict:
 async def edition_year(year: int | None, now: datetime) -> EditionState:
     return await (edition_queries.get_edition(year) if year else edition_queries.get_current_edition(now))
 
+
+async def year_and_round(year: int | None, round_: str | None, now: datetime) -> tuple[int, str]:
+    """The edition (default: the current one) and the round (default: the one open, else the
+    latest that opened)."""
+    edition = await edition_year(year, now)
+    return edition.year, check_round(round_ or default_round(edition.phase_at(now)))

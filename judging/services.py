@@ -32,7 +32,7 @@ from judging.rules import (
     sheet_errors,
 )
 from judging.tables import DeclaredConflict, JudgeAssignment, JudgingRound, ScoreSheet
-from prizes import queries as edition_queries
+from prizes.editions import queries as edition_queries
 
 # --- panels ----------------------------------------------------------------------------------
 
@@ -110,8 +110,8 @@ async def declare_conflict(judge: CurrentUser, nomination_id: UUID | str, reason
 
 
 async def screening_policy(actor: CurrentUser, nomination: dict) -> None:
-    """Who may screen a project (prizes awaits this before an eligibility decision, see
-    `prizes.nominations.screening_policy`): staff always; a judge only on the panel of its
+    """Who may screen a project (prizes awaits this before an eligibility decision, through
+    `NOMINATION_ACCESS`): staff always; a judge only on the panel of its
     category and not conflicted (404 otherwise, as the project is not theirs to see)."""
     if actor.is_staff:
         return
@@ -123,14 +123,28 @@ async def screening_policy(actor: CurrentUser, nomination: dict) -> None:
 
 
 async def judge_view_policy(viewer: CurrentUser, item: dict, now: datetime) -> dict | None:
-    """What a judge may read of a project outside judging's own routes (for prizes'
-    `GET /api/nominations/{id}`, once it offers a hook for it): the judging view (blind mode
-    applied) when the project is theirs to judge now, else None."""
+    """What a judge may read of a project outside judging's own routes (prizes'
+    `GET /api/nominations/{id}` and project page): the judging view (blind mode applied)
+    when the project is theirs to judge now, else None."""
     try:
         project = await queries.judge_project(viewer, item["id"], now)
     except (NotFound, Forbidden):
         return None
     return queries.judge_view(project.row, project.blind)
+
+
+class JudgingAccess:
+    """Judging's rules on nominations as prizes asks for them
+    (`prizes.nominations.queries.NominationAccess`); `create_app` hands them to prizes."""
+
+    async def check_screening(self, actor: CurrentUser, nomination: dict) -> None:
+        await screening_policy(actor, nomination)
+
+    async def judge_view(self, viewer: CurrentUser, item: dict, now: datetime) -> dict | None:
+        return await judge_view_policy(viewer, item, now)
+
+
+NOMINATION_ACCESS = JudgingAccess()
 
 
 # --- rounds: rubric and settings -------------------------------------------------------------

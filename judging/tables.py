@@ -11,7 +11,8 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from accounts.tables import User
-from prizes.tables import Category, Edition, Nomination
+from prizes.editions.tables import Category, Edition
+from prizes.nominations.tables import Nomination
 
 
 class JudgeAssignment(Table, tablename="judge_assignment"):

@@ -2,7 +2,9 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from prizes.tables import Category, Edition, EditionPhase, ExtendedDescription, Nomination, NominationImage
+from prizes.editions.tables import Category, Edition, EditionPhase
+from prizes.nominations.tables import Nomination, NominationImage
+from prizes.results.tables import ExtendedDescription
 
 APP_CONFIG = AppConfig(
     app_name="prizes",

@@ -24,7 +24,7 @@ from babel.numbers import format_decimal
 
 from core.i18n import N_, current_language
 from core.i18n import gettext as _
-from prizes.nomination_pages import REGION_LABELS, STAKEHOLDER_LABELS
+from prizes.nominations.labels import REGION_LABELS, STAKEHOLDER_LABELS
 
 # --- what the queries hand over ----------------------------------------------------------------
 

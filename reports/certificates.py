@@ -14,7 +14,10 @@ from accounts.services import CurrentUser
 from core.errors import NotFound
 from core.i18n import DEFAULT_LANGUAGE
 from core.i18n import gettext as _
-from prizes import nominations, queries, results
+from prizes.editions import queries
+from prizes.nominations import queries as nominations
+from prizes.nominations.rules import LAUREATE_STATUSES
+from prizes.results import queries as results
 from reports.book import BookStore, in_book_language, write_atomically
 from reports.exporters import CertificateData, render_certificate_html, render_pdf
 
@@ -26,7 +29,7 @@ def _not_found() -> NotFound:
 async def certificate_pdf(viewer: CurrentUser, nomination_id: str, store: BookStore) -> tuple[bytes, str]:
     """The certificate's PDF and a file name, for a viewer allowed to have it (else 404)."""
     item = await nominations.get_full(nomination_id)
-    if item["status"] not in results.LAUREATE_STATUSES:
+    if item["status"] not in LAUREATE_STATUSES:
         raise _not_found()
     if not (viewer.is_staff or item["owner_email"] == viewer.email):
         raise _not_found()

@@ -19,7 +19,8 @@ from litestar.response import File, Redirect, Template
 from accounts.guards import current_user, requires_staff, requires_user
 from core.i18n import gettext as _
 from core.templating import page_context
-from prizes import queries, results
+from prizes.editions import queries
+from prizes.results import queries as results
 from reports.book import book_html, load_book
 from reports.certificates import certificate_pdf
 from reports.jobs import BookJobs

@@ -12,9 +12,12 @@ from uuid import UUID
 from piccolo.conf.apps import Finder
 from piccolo.query.methods.select import Count
 
-from prizes import images, queries
-from prizes.results import LAUREATE_STATUSES, publication
-from prizes.tables import NOMINATED_STATUSES, ExtendedDescription, Nomination, NominationImage
+from prizes.editions import queries
+from prizes.nominations import images
+from prizes.nominations.rules import LAUREATE_STATUSES, NOMINATED_STATUSES
+from prizes.results.queries import publication
+from prizes.nominations.tables import Nomination, NominationImage
+from prizes.results.tables import ExtendedDescription
 from reports.builder import BookSource, FiguresIn, LaureateIn, PhotoIn
 
 

@@ -183,9 +183,9 @@ def project(**overrides) -> dict:
 async def set_phase(app, phase: str) -> None:
     """Move the current edition to `phase` as staff would (audited, through the service)."""
     from core.audit import Actor
-    from prizes.queries import current_year
-    from prizes.rules import utcnow
-    from prizes.services import move_phase
+    from prizes.editions.queries import current_year
+    from core.clock import utcnow
+    from prizes.editions.services import move_phase
 
     year = await current_year(utcnow())
     await move_phase(year, phase, "test set-up", Actor.system(), utcnow())

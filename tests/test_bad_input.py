@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from core.tables import AuditEntry
-from prizes.tables import Category
+from prizes.editions.tables import Category
 from tests.factories import signed_in
 
 HOSTILE = [

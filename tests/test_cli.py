@@ -10,8 +10,8 @@ import pytest
 
 from accounts.tables import User, UserRole
 from core.tables import AuditEntry
-from prizes.rules import utcnow
-from prizes.tables import Edition, EditionPhase
+from core.clock import utcnow
+from prizes.editions.tables import Edition, EditionPhase
 from tests.servers import _env, _main, serving
 
 

@@ -19,8 +19,9 @@ from core.clientip import client_address
 from core.errors import DomainError, FieldError, NotFound
 from core.i18n import gettext as _
 from core.templating import page_context
-from prizes.rules import utcnow
-from prizes.services import PHASE_LABELS, PhaseClosed
+from core.clock import utcnow
+from prizes.editions.labels import PHASE_LABELS
+from prizes.editions.services import PhaseClosed
 from voting import queries, services
 from voting.guards import limit_votes, requires_staff_or_public_tallies
 from voting.rules import categories_left
@@ -220,7 +221,7 @@ class VotePagesController(Controller):
 
 
 async def _category_titles(year: int) -> list[tuple[str, str]]:
-    from prizes.queries import get_edition
+    from prizes.editions.queries import get_edition
 
     return list((await get_edition(year)).categories)
 

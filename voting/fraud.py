@@ -19,7 +19,7 @@ from uuid import UUID
 
 from core.db import is_sqlite
 from core.i18n import ngettext
-from prizes.tables import Nomination
+from prizes.nominations.tables import Nomination
 from voting.queries import VotingEdition, edition_by_year, parse_uuid
 from voting.rules import (
     BURST_BUCKET_SECONDS,

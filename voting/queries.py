@@ -12,8 +12,10 @@ from uuid import UUID
 
 from piccolo.query.functions.aggregate import Count
 
-from prizes.rules import PHASES, EditionState, PhaseWindow
-from prizes.tables import NOMINATED_STATUSES, Category, Edition, EditionPhase, Nomination
+from prizes.editions.rules import PHASES, EditionState, PhaseWindow
+from prizes.editions.tables import Category, Edition, EditionPhase
+from prizes.nominations.rules import NOMINATED_STATUSES
+from prizes.nominations.tables import Nomination
 from voting.rules import COUNT_COMPLETE, redis_id
 from voting.tables import Vote
 

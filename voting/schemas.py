@@ -7,7 +7,7 @@ from datetime import datetime
 
 import msgspec
 
-from prizes.schemas import iso
+from prizes.editions.schemas import iso
 
 
 class Strict(msgspec.Struct, forbid_unknown_fields=True):

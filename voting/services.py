@@ -19,9 +19,9 @@ from core.i18n import gettext as _
 from core.ratelimit import RateLimiter, network_block
 from core.settings import Settings
 from core.validation import clean_text
-from prizes import queries as prize_queries
-from prizes.services import require_phase
-from prizes.tables import Nomination
+from prizes.editions import queries as prize_queries
+from prizes.editions.services import require_phase
+from prizes.nominations.tables import Nomination
 from voting import fraud, queries
 from voting.queries import Target, VotingEdition
 from voting.rules import (

@@ -11,7 +11,8 @@ from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
 from accounts.tables import User
-from prizes.tables import Category, Edition, Nomination
+from prizes.editions.tables import Category, Edition
+from prizes.nominations.tables import Nomination
 
 
 class Vote(Table, tablename="vote"):

@@ -36,7 +36,7 @@ from redis.asyncio import Redis
 
 from core.errors import DomainError
 from core.i18n import gettext as _
-from prizes.tables import Edition
+from prizes.editions.tables import Edition
 from voting import queries
 from voting.queries import RecordedVote, VotingEdition
 from voting.rules import (
@@ -368,8 +368,8 @@ async def tallies_command(store: TallyStore, *, rebuild: bool, year: int | None 
     (and the current one), or the year given. --check exits 1 and prints the differences
     when Redis and the database disagree; --rebuild rebuilds from the database, with its
     progress, then checks."""
-    from prizes.queries import current_year
-    from prizes.rules import utcnow
+    from prizes.editions.queries import current_year
+    from core.clock import utcnow
 
     if year is not None:
         found = await queries.edition_by_year(year)

@@ -178,8 +178,8 @@ async def page(browser, live_server, edition):
 @pytest.fixture
 async def edition(clean) -> int:
     """The current edition, re-created after `clean` emptied the tables. Its year."""
-    from prizes.rules import utcnow
-    from prizes.services import ensure_current_edition
+    from core.clock import utcnow
+    from prizes.editions.services import ensure_current_edition
 
     now = utcnow()
     await ensure_current_edition(now)  # False only when the server's start-up just seeded it

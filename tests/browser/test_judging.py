@@ -19,8 +19,8 @@ from accounts.tables import User
 from core.audit import Actor
 from judging import services as judging
 from judging.tables import ScoreSheet
-from prizes import nominations
-from prizes.rules import utcnow
+from prizes.nominations import services as nominations
+from core.clock import utcnow
 from tests.browser.conftest import STAFF_EMAIL, STAFF_PASSWORD, focused, tab_to
 from tests.browser.test_accounts import expect_field_error, expect_no_field_error, post_response
 from tests.factories import project, set_phase, words_text

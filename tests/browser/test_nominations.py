@@ -18,10 +18,11 @@ from playwright.async_api import expect
 from accounts.passwords import Passwords
 from accounts.services import CurrentUser, create_user
 from core.tables import OutgoingMail
-from prizes import nominations
-from prizes.queries import current_year
-from prizes.rules import utcnow
-from prizes.tables import Nomination
+from judging.services import NOMINATION_ACCESS
+from prizes.nominations import services as nominations
+from prizes.editions.queries import current_year
+from core.clock import utcnow
+from prizes.nominations.tables import Nomination
 from tests.browser.conftest import STAFF_EMAIL, STAFF_NAME, STAFF_PASSWORD
 from tests.browser.test_accounts import expect_field_error, expect_no_field_error, field, post_response, sign_in
 from tests.factories import project, set_phase, words_text
@@ -213,7 +214,8 @@ async def nominated_catalogue() -> dict[str, str]:
     await set_phase(None, "nomination")
     now = utcnow()
     for title, nomination_id in ids.items():
-        await nominations.decide_eligibility(staff, nomination_id, title != REFUSED[0], "not ICT" if title == REFUSED[0] else "", now)
+        await nominations.decide_eligibility(staff, nomination_id, title != REFUSED[0], "not ICT" if title == REFUSED[0] else "", now,
+                                             NOMINATION_ACCESS)
     counts = await nominations.confirm_nominated(staff.as_actor(), await current_year(now), now)
     assert counts == {"nominated": len(ids) - 1, "not_nominated": 1, "undecided": 0}
     await set_phase(None, "voting")
@@ -380,7 +382,7 @@ async def test_staff_list_screen_and_confirm_the_submissions(page, live_server, 
 async def test_a_web_site_that_is_not_http_is_never_a_link(page, live_server, staff):
     """Drafts refuse a web site that is not http(s), but one stored before that rule (or
     written around the services) must still never become a link on a page staff open."""
-    from prizes.tables import Nomination
+    from prizes.nominations.tables import Nomination
 
     owner = await verified_owner()
     draft = await nominations.create_draft(owner, service_fields(), utcnow())

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from core.audit import Actor
 from judging import services
-from prizes.rules import utcnow
-from prizes.tables import Nomination
+from core.clock import utcnow
+from prizes.nominations.tables import Nomination
 from tests.factories import ApiClient, make_user, project, words_text
 
 SCORES = {"action_line": 7, "impact": 8, "empowerment": 6, "sdgs": 7, "replication": 5, "sustainability": 6,

@@ -164,7 +164,7 @@ async def test_an_unverified_judge_can_neither_read_the_queue_nor_score(app, own
 async def judge_account_assign(app, email: str) -> None:
     from core.audit import Actor
     from judging.services import assign_judge
-    from prizes.rules import utcnow
+    from core.clock import utcnow
 
     await assign_judge(email, "C7.4", None, Actor.system(), utcnow())
 

@@ -101,7 +101,7 @@ async def test_the_view_judging_offers_prizes_for_judges_applies_panels_and_blin
     from accounts.services import load_user
     from accounts.tables import User
     from judging.services import judge_view_policy
-    from prizes.rules import utcnow
+    from core.clock import utcnow
 
     nid = await submit_project(owner, 1)
     await set_phase(app, "nomination")

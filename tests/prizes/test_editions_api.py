@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from core.tables import AuditEntry
-from prizes.tables import Category, Edition, EditionPhase
+from prizes.editions.tables import Category, Edition, EditionPhase
 from tests.factories import signed_in
 
 CODES = ["C1", "C2", "C3", "C4", "C5", "C6", "C7.1", "C7.2", "C7.3", "C7.4", "C7.5", "C7.6", "C7.7", "C7.8",
@@ -31,8 +31,8 @@ async def test_a_new_installation_has_the_current_edition_with_18_categories(cli
 
 
 async def test_seeding_is_idempotent(app, client):
-    from prizes.rules import utcnow
-    from prizes.services import ensure_current_edition
+    from core.clock import utcnow
+    from prizes.editions.services import ensure_current_edition
 
     assert await ensure_current_edition(utcnow()) is False
     assert await Edition.count() == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from prizes.tables import NominationImage
+from prizes.nominations.tables import NominationImage
 from tests.factories import project, signed_in
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from prizes.nomination_pages import safe_cell
-from prizes.tables import Nomination
+from core.exports import safe_cell
+from prizes.nominations.tables import Nomination
 from tests.factories import project, set_phase, signed_in, words_text
 
 

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from core.tables import OutgoingMail
-from prizes.tables import Nomination
+from prizes.nominations.tables import Nomination
 from tests.factories import ApiClient, make_user, project, set_phase, signed_in, words_text
 
 

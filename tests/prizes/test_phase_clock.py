@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 
 from core.tables import AuditEntry
-from prizes.queries import get_current_edition
-from prizes.rules import utcnow
-from prizes.services import PhaseClosed, advance_due_phases, require_phase
-from prizes.tables import Edition, EditionPhase
+from prizes.editions.queries import get_current_edition
+from core.clock import utcnow
+from prizes.editions.services import PhaseClosed, advance_due_phases, require_phase
+from prizes.editions.tables import Edition, EditionPhase
 
 
 async def _close_submission_at(instant):

@@ -11,7 +11,8 @@ import pytest
 
 from core.audit import entries
 from core.tables import OutgoingMail
-from prizes.tables import Edition, ExtendedDescription
+from prizes.editions.tables import Edition
+from prizes.results.tables import ExtendedDescription
 from tests.factories import set_phase, signed_in, words_text
 from tests.reports.laureates import add_project, statuses, year_now
 

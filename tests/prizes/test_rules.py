@@ -6,16 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from prizes.rules import (
-    DEFAULT_CATEGORIES,
-    PHASES,
-    PhaseWindow,
-    default_windows,
-    due_transitions,
-    effective_phase,
-    settings_errors,
-    timeline_errors,
-)
+from prizes.editions.rules import DEFAULT_CATEGORIES, PHASES, PhaseWindow, default_windows, due_transitions, effective_phase, settings_errors, timeline_errors
 
 T0 = datetime(2027, 3, 1, 12, 0, tzinfo=timezone.utc)
 CLOSES = {

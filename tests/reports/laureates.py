@@ -10,11 +10,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from uuid import UUID
 
-from prizes.images import path_of
-from prizes.nomination_rules import fold
-from prizes.queries import current_year
-from prizes.rules import utcnow
-from prizes.tables import Category, Edition, Nomination, NominationImage
+from prizes.nominations.images import path_of
+from prizes.nominations.rules import fold
+from prizes.editions.queries import current_year
+from core.clock import utcnow
+from prizes.editions.tables import Category, Edition
+from prizes.nominations.tables import Nomination, NominationImage
 from tests.factories import make_user, project
 
 

@@ -14,8 +14,8 @@ import pytest
 from markupsafe import escape
 
 from core.settings import PROJECT_ROOT
-from prizes.rules import DEFAULT_CATEGORIES
-from prizes.tables import Edition
+from prizes.editions.rules import DEFAULT_CATEGORIES
+from prizes.editions.tables import Edition
 from reports.queries import figures, table_named
 from tests.factories import make_user, signed_in
 from tests.reports.laureates import add_photo, add_project, image_bytes, pdf_outline, pdf_text, year_now

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timezone
 
-from prizes.rules import DEFAULT_CATEGORIES
+from prizes.editions.rules import DEFAULT_CATEGORIES
 from reports.builder import BookSource, FiguresIn, LaureateIn, PhotoIn, bar_chart_svg, build_book, fingerprint, web_link
 
 

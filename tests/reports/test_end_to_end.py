@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from prizes.tables import Nomination
+from prizes.nominations.tables import Nomination
 from tests.factories import make_user, project, set_phase, signed_in, words_text
 from tests.reports.laureates import image_bytes, pdf_outline, pdf_text
 

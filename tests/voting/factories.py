@@ -8,9 +8,10 @@ from datetime import datetime, timezone
 from uuid import UUID
 
 from accounts.tables import User
-from prizes.queries import current_year
-from prizes.rules import utcnow
-from prizes.tables import Category, Edition, Nomination
+from prizes.editions.queries import current_year
+from core.clock import utcnow
+from prizes.editions.tables import Category, Edition
+from prizes.nominations.tables import Nomination
 from tests.factories import ApiClient, make_user, set_phase
 
 

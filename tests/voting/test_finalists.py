@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 
 from core.audit import Actor
 from core.tables import AuditEntry
-from prizes.services import update_edition
-from prizes.tables import Nomination
+from prizes.editions.services import update_edition
+from prizes.nominations.tables import Nomination
 from tests.factories import set_phase
 from tests.voting.factories import accounts, nominated, open_voting, record_vote
 from voting.tables import Vote

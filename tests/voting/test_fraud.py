@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 from accounts.tables import User
 from core.tables import AuditEntry
-from prizes.rules import utcnow
+from core.clock import utcnow
 from tests.voting.factories import accounts, nominated, open_voting, record_vote, vote, voter
 from voting import queries
 from voting.rules import redis_id

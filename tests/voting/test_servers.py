@@ -16,7 +16,7 @@ from contextlib import contextmanager
 
 import httpx
 
-from prizes.tables import Nomination
+from prizes.nominations.tables import Nomination
 from tests.servers import ROOT, _env, _free_port, _main, serving
 from tests.voting.factories import accounts, nominated, open_voting
 from voting.queries import edition_by_year, recorded_counts

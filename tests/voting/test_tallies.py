@@ -10,8 +10,8 @@ from uuid import uuid4
 import redis as sync_redis
 
 from core.audit import Actor
-from prizes.rules import utcnow
-from prizes.services import update_edition
+from core.clock import utcnow
+from prizes.editions.services import update_edition
 from tests.factories import ApiClient
 from tests.servers import _env, _main
 from tests.voting.factories import nominated, open_voting, vote, voter

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from core.settings import RateLimit
-from prizes.tables import Nomination
+from prizes.nominations.tables import Nomination
 from tests.factories import ApiClient, set_phase
 from tests.voting.conftest import voting_settings
 from tests.voting.factories import nominated, open_voting, vote, voter

@@ -9,9 +9,8 @@ from typing import Awaitable, Callable, TypeVar
 
 from core.errors import NotFound
 from core.i18n import gettext as _
-from prizes.rules import PHASES, EditionState, PhaseWindow
-from prizes.tables import Category, Edition, EditionPhase
-
+from prizes.editions.rules import PHASES, EditionState, PhaseWindow
+from prizes.editions.tables import Category, Edition, EditionPhase
 
 T = TypeVar("T")
 

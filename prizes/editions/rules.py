@@ -85,10 +85,6 @@ class EditionState:
         return self.phase_at(now) == phase
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def next_phase(phase: str) -> str | None:
     index = PHASES.index(phase)
     return PHASES[index + 1] if index + 1 < len(PHASES) else None
@@ -166,6 +162,13 @@ def settings_errors(settings: Mapping[str, object]) -> list[FieldError]:
     if isinstance(lo, int) and isinstance(hi, int) and lo > hi:
         errors.append(FieldError("settings.short_description_max_words", _("Must be at least the minimum.")))
     return errors
+
+
+def as_utc(value: datetime, time_zone: str) -> datetime:
+    """A naive instant is read in the edition's time zone, as the deadlines are announced."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(time_zone))
+    return value.astimezone(timezone.utc)
 
 
 def at_local(day: datetime, hour: int, minute: int, time_zone: str) -> datetime:

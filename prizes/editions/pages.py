@@ -1,67 +1,27 @@
-"""Editions: the JSON API, the public home and edition pages, and the staff edition page."""
+"""Editions: the public home and edition pages, and the staff edition page."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
 
-from litestar import Controller, Request, Response, get, patch, post, put
+from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery, JSONBody
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from accounts.guards import current_user, requires_staff
 from core import audit
+from core.clock import utcnow
 from core.errors import DomainError, FieldError, InvalidInput
 from core.i18n import gettext as _
 from core.templating import page_context
-from prizes import queries, services
-from prizes.rules import PHASES, SETTINGS_SPEC, utcnow
-from prizes.schemas import EditionIn, EditionOut, EditionPatch, PhaseIn
-from prizes.services import PHASE_LABELS, PhaseDates
+from prizes.editions import queries, services
+from prizes.editions.labels import PHASE_LABELS
+from prizes.editions.rules import PHASES, SETTINGS_SPEC
+from prizes.editions.services import PhaseDates
 
 FormBody = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
-
-
-class EditionApiController(Controller):
-    path = "/api/editions"
-    tags = ["editions"]
-
-    @get("/current", summary="The current edition")
-    async def current(self) -> EditionOut:
-        now = utcnow()
-        return EditionOut.of(await queries.get_current_edition(now), now)
-
-    @get("/{year:int}", summary="One edition, past or current")
-    async def show(self, year: FromPath[int]) -> EditionOut:
-        now = utcnow()
-        return EditionOut.of(await queries.get_edition(year), now)
-
-    @post("/", guards=[requires_staff], status_code=HTTP_201_CREATED, summary="Create next year's edition")
-    async def create(self, request: Request, data: JSONBody[EditionIn]) -> EditionOut:
-        now = utcnow()
-        edition = await services.create_edition(data.year, current_user(request).as_actor(), now, data.reason or "")
-        return EditionOut.of(edition, now)
-
-    @patch("/{year:int}", guards=[requires_staff], summary="Change dates, settings or titles")
-    async def update(self, request: Request, year: FromPath[int], data: JSONBody[EditionPatch]) -> EditionOut:
-        edition = await services.update_edition(
-            year,
-            current_user(request).as_actor(),
-            phases=[PhaseDates(p.name, p.opens_at, p.closes_at) for p in data.phases or []],
-            settings=data.settings.given() if data.settings else None,
-            categories=[(c.code, c.title) for c in data.categories or []],
-            time_zone=data.time_zone,
-            reason=data.reason,
-        )
-        return EditionOut.of(edition, utcnow())
-
-    @put("/{year:int}/phase", guards=[requires_staff], status_code=HTTP_200_OK, summary="Move the phase")
-    async def move_phase(self, request: Request, year: FromPath[int], data: JSONBody[PhaseIn]) -> EditionOut:
-        now = utcnow()
-        edition = await services.move_phase(year, data.phase, data.reason, current_user(request).as_actor(), now)
-        return EditionOut.of(edition, now)
 
 
 def _timeline(edition, now: datetime) -> list[dict]:

@@ -1,29 +1,42 @@
-"""Nominations: drafting, submitting, withdrawing, screening, confirming the nominated list,
-and the reads behind the catalogue. Each action is one transaction; the database's
-constraints (one project per entity per category) back the friendly checks."""
+"""Actions on nominations: drafting, submitting, withdrawing, screening, confirming the
+nominated list, and the two status moves other domains ask for (`mark_finalists` for voting,
+`set_laureates` for results). This is the only module that writes `Nomination.status`, each
+move one of `rules.TRANSITIONS`. Each action is one transaction; the database's constraints
+(one project per entity per category) back the friendly checks."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any, Awaitable, Callable
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
 from uuid import UUID
-
-from piccolo.columns.combination import WhereRaw
 
 from accounts.services import CurrentUser
 from core import audit
 from core.audit import Actor
-from core.db import is_sqlite, is_unique_violation, transaction
-from core.errors import Conflict, FieldError, FieldErrors, Forbidden, InvalidInput, NotFound
+from core.db import is_unique_violation, transaction
+from core.errors import Conflict, FieldError, FieldErrors, InvalidInput
 from core.i18n import gettext as _
 from core.i18n import in_language
 from core.mail import Mail, enqueue
 from core.templating import render_text
 from core.validation import clean_text
-from prizes import queries
-from prizes.nomination_rules import (
+from prizes.editions import queries as editions
+from prizes.editions.rules import EditionState
+from prizes.editions.services import require_phase
+from prizes.nominations.queries import (
+    NominationAccess,
+    category_ids_of,
+    edition_of,
+    get_for_owner,
+    get_full,
+    not_found,
+    owned_row,
+    owner_address,
+    parse_id,
+)
+from prizes.nominations.rules import (
     COUNTRIES,
     DECLARATIONS,
     MAX_LENGTHS,
@@ -35,31 +48,12 @@ from prizes.nomination_rules import (
     fold,
     is_valid_website,
     near_duplicate,
+    sources_of,
     submission_errors,
 )
-from prizes.rules import EditionState
-from prizes.services import require_phase
-from prizes.tables import NOMINATED_STATUSES, Category, Edition, Nomination
-
-# Who may screen a project besides the route's guard: set by the composition root (main.py) to
-# the judging domain's rule, which prizes must not import (a judge only on their categories'
-# projects, never where conflicted). Awaited with the actor and the project's row before a
-# screening decision; it raises to refuse. None: anyone the route lets in may screen.
-screening_policy: Callable[[CurrentUser, dict], Awaitable[None]] | None = None
-# Set by main.py to judging's rule: what a judge (not staff, not the owner) may read of a
-# project — the judging view (blind mode applied), or None when it is not theirs to judge.
-judge_view_policy: Callable[[CurrentUser, dict, datetime], Awaitable[dict | None]] | None = None
+from prizes.nominations.tables import Nomination
 
 TEXT_FIELDS = tuple(MAX_LENGTHS)
-EDITABLE = TEXT_FIELDS + ("category", "stakeholder_type", "country", "region", "sdgs", "project_status",
-                          "started_on", "owned_by_submitter", "declarations")
-PUBLIC_FIELDS = ("id", "category", "title", "entity_name", "stakeholder_type", "country", "region", "website",
-                 "short_description", "sdgs", "sdg_linkages", "impact", "partnerships", "challenges",
-                 "project_status", "started_on", "status")
-
-
-def _not_found() -> NotFound:
-    return NotFound(_("There is no such project."))
 
 
 def _check_fields(fields: dict[str, Any], categories: set[str]) -> dict[str, Any]:
@@ -98,11 +92,6 @@ def _check_fields(fields: dict[str, Any], categories: set[str]) -> dict[str, Any
     return clean
 
 
-async def _category_ids(edition_id: int) -> dict[str, int]:
-    rows = await Category.select(Category.id, Category.code).where(Category.edition == edition_id)
-    return {r["code"]: r["id"] for r in rows}
-
-
 def _row_values(clean: dict[str, Any], category_ids: dict[str, int]) -> dict:
     values: dict = {}
     for key, value in clean.items():
@@ -122,15 +111,15 @@ def _row_values(clean: dict[str, Any], category_ids: dict[str, int]) -> dict:
 
 
 async def _current(now: datetime) -> tuple[EditionState, dict]:
-    edition = await queries.get_current_edition(now)
-    row = await queries.edition_row(edition.year)
+    edition = await editions.get_current_edition(now)
+    row = await editions.edition_row(edition.year)
     return edition, row
 
 
 async def create_draft(owner: CurrentUser, fields: dict[str, Any], now: datetime) -> dict:
     edition, row = await _current(now)
     require_phase(edition, "submission", now)
-    category_ids = await _category_ids(row["id"])
+    category_ids = await category_ids_of(row["id"])
     if not fields.get("category"):
         raise InvalidInput([FieldError("category", _("Choose the category first."))])
     clean = _check_fields(fields, set(category_ids))
@@ -144,30 +133,14 @@ async def create_draft(owner: CurrentUser, fields: dict[str, Any], now: datetime
     return await get_for_owner(owner, nomination.id)
 
 
-async def _owned(owner: CurrentUser, nomination_id: UUID | str) -> dict:
-    try:
-        key = UUID(str(nomination_id))
-    except ValueError:
-        raise _not_found() from None
-    row = await Nomination.select().where((Nomination.id == key) & (Nomination.owner == owner.id)).first()
-    if row is None:
-        raise _not_found()
-    return row
-
-
-async def _edition_of(row: dict) -> EditionState:
-    edition = await Edition.select(Edition.year).where(Edition.id == row["edition"]).first()
-    return await queries.get_edition(edition["year"])
-
-
 async def update_draft(owner: CurrentUser, nomination_id: UUID | str, fields: dict[str, Any], now: datetime) -> dict:
-    row = await _owned(owner, nomination_id)
-    edition = await _edition_of(row)
+    row = await owned_row(owner, nomination_id)
+    edition = await edition_of(row)
     require_phase(edition, "submission", now)
     if row["status"] != "draft":
         raise Conflict(_("A submitted project cannot be edited: withdraw it to a draft first."),
                        [FieldError("status", _("Only drafts can be edited."))])
-    category_ids = await _category_ids(row["edition"])
+    category_ids = await category_ids_of(row["edition"])
     clean = _check_fields(fields, set(category_ids))
     async with transaction():
         await Nomination.update({**_row_values(clean, category_ids), Nomination.updated_at: now}).where(
@@ -202,8 +175,8 @@ def _entity_conflict() -> Conflict:
 
 
 async def submit(owner: CurrentUser, nomination_id: UUID | str, now: datetime) -> dict:
-    row = await _owned(owner, nomination_id)
-    edition = await _edition_of(row)
+    row = await owned_row(owner, nomination_id)
+    edition = await edition_of(row)
     require_phase(edition, "submission", now)
     if row["status"] != "draft":
         raise Conflict(_("This project is already submitted."), [FieldError("status", _("Already submitted."))])
@@ -260,8 +233,8 @@ async def submit(owner: CurrentUser, nomination_id: UUID | str, now: datetime) -
 
 
 async def withdraw(owner: CurrentUser, nomination_id: UUID | str, now: datetime) -> dict:
-    row = await _owned(owner, nomination_id)
-    edition = await _edition_of(row)
+    row = await owned_row(owner, nomination_id)
+    edition = await edition_of(row)
     require_phase(edition, "submission", now)
     if row["status"] != "submitted":
         raise Conflict(_("Only a submitted project can be withdrawn."), [FieldError("status", _("Not submitted."))])
@@ -272,30 +245,26 @@ async def withdraw(owner: CurrentUser, nomination_id: UUID | str, now: datetime)
 
 
 async def decide_eligibility(actor: CurrentUser, nomination_id: UUID | str, eligible: bool, reason: str | None,
-                             now: datetime) -> dict:
-    """Screening, in the nomination phase, by staff or a judge. The judging domain narrows
-    judges to their categories and conflicts (see `judging`)."""
-    try:
-        key = UUID(str(nomination_id))
-    except ValueError:
-        raise _not_found() from None
+                             now: datetime, access: NominationAccess) -> dict:
+    """Screening, in the nomination phase, by staff or a judge; `access` (judging's rule)
+    narrows judges to their categories and conflicts."""
+    key = parse_id(nomination_id)
     row = await Nomination.select().where(Nomination.id == key).first()
     if row is None or row["status"] == "draft":
-        raise _not_found()
-    edition = await _edition_of(row)
+        raise not_found()
+    edition = await edition_of(row)
     require_phase(edition, "nomination", now)
-    if screening_policy is not None:
-        await screening_policy(actor, row)
+    await access.check_screening(actor, row)
     errors = FieldErrors()
     reason = clean_text(errors, "reason", reason, max_length=4000, required=not eligible, multiline=True)
     errors.raise_if_any()
-    if row["status"] not in ("submitted", "eligible", "ineligible"):
-        raise Conflict(_("The nominated list is already confirmed for this project."), [FieldError("status", row["status"])])
     status = "eligible" if eligible else "ineligible"
+    if row["status"] not in sources_of(status):
+        raise Conflict(_("The nominated list is already confirmed for this project."), [FieldError("status", row["status"])])
     async with transaction():
         await Nomination.update({Nomination.status: status, Nomination.eligibility_reason: reason,
                                  Nomination.eligibility_by: actor.id, Nomination.eligibility_at: now}).where(
-            Nomination.id == key
+            (Nomination.id == key) & Nomination.status.is_in(list(sources_of(status)))
         )
         await audit.record(actor.as_actor(), "nomination.eligibility", f"nomination:{key}", reason, {"status": status})
     return await get_full(key)
@@ -304,9 +273,9 @@ async def decide_eligibility(actor: CurrentUser, nomination_id: UUID | str, elig
 async def confirm_nominated(actor: Actor, year: int, now: datetime) -> dict[str, int]:
     """Staff confirm the list: eligible projects become nominated; owners are told the
     outcome. Projects not yet screened stay as they are (and are reported)."""
-    edition = await queries.get_edition(year)
+    edition = await editions.get_edition(year)
     require_phase(edition, "nomination", now)
-    row = await queries.edition_row(year)
+    row = await editions.edition_row(year)
     undecided = await Nomination.count().where((Nomination.edition == row["id"]) & (Nomination.status == "submitted"))
     async with transaction():
         chosen = await Nomination.update({Nomination.status: "nominated", Nomination.nominated_at: now}).where(
@@ -317,7 +286,7 @@ async def confirm_nominated(actor: Actor, year: int, now: datetime) -> dict[str,
             (Nomination.edition == row["id"]) & (Nomination.status == "ineligible")
         )
         for item in chosen:  # each mail in its reader's language, not the staff member's
-            email, language = await _owner_address(item["id"])
+            email, language = await owner_address(item["id"])
             with in_language(language):
                 await enqueue(Mail(to=email, kind="nominated",
                                    subject=_("WSIS Prizes: “%(title)s” is nominated", title=item["title"]),
@@ -334,161 +303,30 @@ async def confirm_nominated(actor: Actor, year: int, now: datetime) -> dict[str,
     return {"nominated": len(chosen), "not_nominated": len(refused), "undecided": undecided}
 
 
-async def _owner_address(nomination_id: UUID) -> tuple[str, str]:
-    """The owner's e-mail address and the language they read the site in."""
-    row = await Nomination.select(Nomination.owner.email, Nomination.owner.language).where(
-        Nomination.id == nomination_id).first()
-    return row["owner.email"], row["owner.language"]
+# --- the moves other domains ask for -------------------------------------------------------------
+# Both run inside the caller's transaction (with its audit entry), and move only projects
+# whose status allows the move.
 
 
-# --- reads ----------------------------------------------------------------------------------
-
-_SELECT = (
-    Nomination.all_columns(),
-    Nomination.category.code.as_alias("category_code"),
-    Nomination.edition.year.as_alias("year"),
-    Nomination.owner.email.as_alias("owner_email"),
-)
-
-
-def _shape(row: dict) -> dict:
-    sdgs = row["sdgs"]
-    declarations = row["declarations"]
-    return {
-        "id": str(row["id"]),
-        "year": row["year"],
-        "status": row["status"],
-        "category": row["category_code"],
-        "title": row["title"],
-        "entity_name": row["entity_name"],
-        "stakeholder_type": row["stakeholder_type"],
-        "country": row["country"],
-        "region": row["region"],
-        "contact_name": row["contact_name"],
-        "contact_email": row["contact_email"],
-        "website": row["website"],
-        "short_description": row["short_description"],
-        "sdgs": json.loads(sdgs) if isinstance(sdgs, str) else sdgs,
-        "sdg_linkages": row["sdg_linkages"],
-        "impact": row["impact"],
-        "partnerships": row["partnerships"],
-        "challenges": row["challenges"],
-        "project_status": row["project_status"],
-        "started_on": row["started_on"].isoformat() if isinstance(row["started_on"], date) else row["started_on"],
-        "owned_by_submitter": row["owned_by_submitter"],
-        "declarations": json.loads(declarations) if isinstance(declarations, str) else declarations,
-        "submitted_at": row["submitted_at"],
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
-        "owner_email": row["owner_email"],
-        "eligibility_reason": row["eligibility_reason"],
-    }
+async def mark_finalists(edition_id: int, finalists: Collection[UUID]) -> None:
+    """Voting's result: these nominated projects become finalists; every other finalist of
+    the edition goes back to nominated (the latest computation replaces the earlier)."""
+    ids = list(finalists)
+    if ids:
+        await Nomination.update({Nomination.status: "finalist"}).where(
+            (Nomination.edition == edition_id) & Nomination.status.is_in(list(sources_of("finalist")))
+            & Nomination.id.is_in(ids)
+        )
+    demote = (Nomination.edition == edition_id) & (Nomination.status == "finalist")
+    if ids:
+        demote &= Nomination.id.not_in(ids)
+    await Nomination.update({Nomination.status: "nominated"}).where(demote)
 
 
-def public_view(item: dict) -> dict:
-    return {k: item[k] for k in PUBLIC_FIELDS} | {"year": item["year"], "status": "nominated"
-                                                   if item["status"] in NOMINATED_STATUSES else item["status"]}
-
-
-async def get_full(nomination_id: UUID | str) -> dict:
-    try:
-        key = UUID(str(nomination_id))
-    except ValueError:
-        raise _not_found() from None
-    row = await Nomination.select(*_SELECT).where(Nomination.id == key).first()
-    if row is None:
-        raise _not_found()
-    return _shape(row)
-
-
-async def get_for_owner(owner: CurrentUser, nomination_id: UUID | str) -> dict:
-    item = await get_full(nomination_id)
-    if item["owner_email"] != owner.email:
-        raise _not_found()
-    return item
-
-
-def is_public(item: dict, edition: EditionState, now: datetime) -> bool:
-    return item["status"] in NOMINATED_STATUSES and edition.phase_at(now) in ("voting", "selection", "announcement")
-
-
-async def get_visible(viewer: CurrentUser | None, nomination_id: UUID | str, now: datetime) -> tuple[dict, bool]:
-    """A project and whether the viewer sees every field (its owner, staff and judges)."""
-    item = await get_full(nomination_id)
-    if viewer is not None and (viewer.is_staff or item["owner_email"] == viewer.email):
-        return item, True
-    if viewer is not None and viewer.is_judge and judge_view_policy is not None:
-        view = await judge_view_policy(viewer, item, now)
-        if view is not None:
-            return view, True
-    edition = await queries.get_edition(item["year"])
-    if not is_public(item, edition, now):
-        raise _not_found()
-    return public_view(item), False
-
-
-@dataclass
-class Filters:
-    category: str | None = None
-    status: str | None = None
-    q: str | None = None
-    region: str | None = None
-    stakeholder_type: str | None = None
-    sdg: int | None = None
-    country: str | None = None
-    offset: int = 0
-    limit: int = 20
-
-
-async def search(edition: EditionState, filters: Filters, everything: bool, now: datetime,
-                 owner: CurrentUser | None = None) -> tuple[list[dict], int]:
-    """The catalogue. The public sees nominated projects from the voting phase on (an empty
-    list before); staff (`everything`) see every project that is not a draft; an owner
-    listing their own (`owner`) sees their drafts too."""
-    row = await queries.edition_row(edition.year)
-    where = Nomination.edition == row["id"]
-    if owner is not None:
-        where &= Nomination.owner == owner.id
-    elif not everything:
-        if edition.phase_at(now) not in ("voting", "selection", "announcement"):
-            return [], 0
-        # The public sees one status, nominated: filtering on finalist, winner or champion
-        # would tell the results before they are published (prizes/results.py publishes them).
-        if filters.status and filters.status != "nominated":
-            return [], 0
-        where &= Nomination.status.is_in(list(NOMINATED_STATUSES))
-    else:
-        where &= Nomination.status != "draft"
-    if filters.status:
-        if filters.status == "nominated":
-            where &= Nomination.status.is_in(list(NOMINATED_STATUSES))
-        else:
-            where &= Nomination.status == filters.status
-    if filters.category:
-        where &= Nomination.category.code == filters.category
-    if filters.region:
-        where &= Nomination.region == filters.region
-    if filters.stakeholder_type:
-        where &= Nomination.stakeholder_type == filters.stakeholder_type
-    if filters.country:
-        where &= Nomination.country == filters.country.upper()
-    if filters.q:
-        pattern = "%" + filters.q.replace("\\", "").replace("%", "").replace("_", " ").strip() + "%"
-        # SQLite's LIKE ignores ASCII case already; PostgreSQL needs ILIKE
-        match = (lambda column: column.like(pattern)) if is_sqlite() else (lambda column: column.ilike(pattern))
-        where &= match(Nomination.title) | match(Nomination.entity_name) | match(Nomination.short_description)
-    if filters.sdg:
-        # `sdgs` is stored as json.dumps(sorted goals), e.g. "[3, 10]": match the number as a
-        # whole element, first, middle or last.
-        goal = int(filters.sdg)
-        where &= (WhereRaw("CAST(sdgs AS TEXT) LIKE {}", f"[{goal}]") | WhereRaw("CAST(sdgs AS TEXT) LIKE {}", f"[{goal},%")
-                  | WhereRaw("CAST(sdgs AS TEXT) LIKE {}", f"% {goal},%") | WhereRaw("CAST(sdgs AS TEXT) LIKE {}", f"% {goal}]"))
-    total = await Nomination.count().where(where)
-    rows = await Nomination.select(*_SELECT).where(where).order_by(Nomination.category.position).order_by(
-        Nomination.title).order_by(Nomination.id).limit(filters.limit).offset(filters.offset)
-    return [_shape(r) for r in rows], total
-
-
-async def require_verified_owner(user: CurrentUser) -> None:
-    if not user.email_verified:
-        raise Forbidden(_("Verify your e-mail address first: follow the link in the mail we sent you."))
+async def set_laureates(winners: Collection[UUID], champions: Collection[UUID], now: datetime) -> None:
+    """Results' decision for one category: `winners` become winners and `champions`
+    champions; both are among the category's finalists (decided or not)."""
+    for status, ids in (("winner", list(winners)), ("champion", list(champions))):
+        if ids:
+            await Nomination.update({Nomination.status: status, Nomination.updated_at: now}).where(
+                Nomination.id.is_in(ids) & Nomination.status.is_in(list(sources_of(status))))

@@ -14,16 +14,17 @@ from core import audit
 from core.audit import Actor
 from core.db import is_unique_violation, transaction
 from core.errors import Conflict, FieldError, FieldErrors, Forbidden, InvalidInput
-from core.i18n import N_
 from core.i18n import gettext as _
 from core.validation import clean_text
-from prizes import queries
-from prizes.rules import (
+from prizes.editions import queries
+from prizes.editions.labels import PHASE_LABELS
+from prizes.editions.rules import (
     DEFAULT_CATEGORIES,
     DEFAULT_TIME_ZONE,
     PHASES,
     EditionState,
     PhaseWindow,
+    as_utc,
     check_time_zone,
     default_settings,
     default_windows,
@@ -31,18 +32,9 @@ from prizes.rules import (
     settings_errors,
     timeline_errors,
 )
-from prizes.tables import Category, Edition, EditionPhase
+from prizes.editions.tables import Category, Edition, EditionPhase
 
 log = logging.getLogger("prizes.editions")
-
-PHASE_LABELS = {
-    "submission": N_("Submission"),
-    "nomination": N_("Nomination"),
-    "voting": N_("Online voting"),
-    "selection": N_("Selection"),
-    "announcement": N_("Announcement"),
-}
-
 
 class PhaseClosed(Forbidden):
     """The edition is not in the phase this action belongs to."""
@@ -162,13 +154,6 @@ class PhaseDates:
     closes_at: datetime | None = None
 
 
-def _as_utc(value: datetime, time_zone: str) -> datetime:
-    """A naive instant is read in the edition's time zone, as the deadlines are announced."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=ZoneInfo(time_zone))
-    return value.astimezone(timezone.utc)
-
-
 async def update_edition(
     year: int,
     actor: Actor,
@@ -201,8 +186,8 @@ async def update_edition(
         old = windows[item.name]
         windows[item.name] = PhaseWindow(
             item.name,
-            _as_utc(item.opens_at, zone) if item.opens_at else old.opens_at,
-            _as_utc(item.closes_at, zone) if item.closes_at else old.closes_at,
+            as_utc(item.opens_at, zone) if item.opens_at else old.opens_at,
+            as_utc(item.closes_at, zone) if item.closes_at else old.closes_at,
         )
     if phases:
         errors.items.extend(timeline_errors(list(windows.values())))

@@ -1,154 +1,51 @@
-"""Results: the JSON API (winners, publication, the lists as JSON and CSV, extended
-descriptions, the foreword) and the pages (public results, the finalist's extended
-description, the staff results page). Handlers translate; `prizes.results` decides."""
+"""Results: the pages (public results, the finalist's extended description, the staff
+results page). Handlers translate; `prizes.results.services` decides."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, Request, Response, get, post, put
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery, JSONBody
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_200_OK
 
-from accounts.guards import current_user, requires_staff, requires_user, requires_verified
+from accounts.guards import (
+    current_user,
+    requires_staff,
+    requires_user,
+    requires_verified,
+)
+from core.clock import utcnow
 from core.errors import DomainError, NotFound
 from core.i18n import gettext as _
 from core.templating import page_context
-from prizes import images, nominations, queries, results
-from prizes.nomination_pages import REGION_LABELS, STAKEHOLDER_LABELS, STATUS_LABELS, safe_cell
-from prizes.rules import utcnow
-from prizes.schemas import Page, Strict
-from prizes.services import PHASE_LABELS
+from prizes.editions import queries as editions
+from prizes.editions.labels import PHASE_LABELS
+from prizes.nominations import images
+from prizes.nominations import queries as nominations
+from prizes.nominations.labels import (
+    REGION_LABELS,
+    STAKEHOLDER_LABELS,
+    STATUS_LABELS,
+    translated,
+)
+from prizes.results import queries, services
+from prizes.results.rules import winners_limit
 
 FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-LIST_COLUMNS = ("category", "category_title", "title", "entity", "country", "region", "stakeholder_type", "website")
-
-
-class ExtendedIn(Strict):
-    text: str
-
-
-class ExtendedRequestsIn(Strict):
-    deadline: datetime | None = None
-
-
-class ForewordIn(Strict):
-    text: str
 
 
 def _base_url(request: Request) -> str:
     return request.app.state["settings"].base_url
 
 
-def _list_item(item: dict) -> dict:
-    return {"id": item["id"], **{column: item[column] for column in LIST_COLUMNS}}
-
-
-def _csv(items: list[dict], filename: str) -> Response:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(LIST_COLUMNS)
-    for item in items:
-        writer.writerow([safe_cell(item[column]) for column in LIST_COLUMNS])
-    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
-
-
-def _wants_csv(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    return "text/csv" in accept and "application/json" not in accept
-
-
-async def _laureate_list(request: Request, year: int, status: str, offset: int, limit: int, csv_file: bool) -> Any:
-    """Winners or champions: JSON (a page of the list) or CSV (all of it); 404 to all but
-    staff before publication."""
-    await results.require_visible(year, current_user(request))
-    items = [_list_item(i) for i in await results.laureates(year, status)]
-    if csv_file or _wants_csv(request):
-        return _csv(items, f"wsis-prizes-{year}-{status}s.csv")
-    offset, limit = max(0, offset), min(max(1, limit), 100)
-    return Page(items=items[offset:offset + limit], total=len(items), offset=offset, limit=limit)
-
-
-class ResultsApiController(Controller):
-    path = "/api/editions"
-    tags = ["results"]
-
-    @put("/{year:int}/winners", guards=[requires_staff], summary="Set the winners of the categories given")
-    async def set_winners(self, request: Request, year: FromPath[int], data: JSONBody[dict[str, list[str]]]) -> dict[str, Any]:
-        return await results.set_winners(current_user(request).as_actor(), year, data, utcnow())
-
-    @post("/{year:int}/publish", guards=[requires_staff], status_code=HTTP_200_OK,
-          summary="Publish the winners, the champions and the book")
-    async def publish(self, request: Request, year: FromPath[int]) -> dict[str, Any]:
-        return await results.publish(current_user(request).as_actor(), year, utcnow(), _base_url(request))
-
-    @get("/{year:int}/winners", summary="The winners (JSON, or CSV with Accept: text/csv); public once published")
-    async def winners(self, request: Request, year: FromPath[int], offset: FromQuery[int] = 0,
-                      limit: FromQuery[int] = 100) -> Any:
-        return await _laureate_list(request, year, "winner", offset, limit, False)
-
-    @get("/{year:int}/champions", summary="The champions (JSON, or CSV with Accept: text/csv); public once published")
-    async def champions(self, request: Request, year: FromPath[int], offset: FromQuery[int] = 0,
-                        limit: FromQuery[int] = 100) -> Any:
-        return await _laureate_list(request, year, "champion", offset, limit, False)
-
-    @get("/{year:int}/winners.csv", summary="The winners as CSV; public once published")
-    async def winners_csv(self, request: Request, year: FromPath[int]) -> Response:
-        return await _laureate_list(request, year, "winner", 0, 0, True)
-
-    @get("/{year:int}/champions.csv", summary="The champions as CSV; public once published")
-    async def champions_csv(self, request: Request, year: FromPath[int]) -> Response:
-        return await _laureate_list(request, year, "champion", 0, 0, True)
-
-    @get("/{year:int}/results", guards=[requires_staff], summary="Where the winners stand (staff)")
-    async def standing(self, year: FromPath[int]) -> dict[str, Any]:
-        return await results.decisions(year)
-
-    @post("/{year:int}/extended-requests", guards=[requires_staff], status_code=HTTP_200_OK,
-          summary="Ask the finalists for their extended descriptions, by a deadline")
-    async def request_extended(self, request: Request, year: FromPath[int],
-                               data: JSONBody[ExtendedRequestsIn]) -> dict[str, Any]:
-        return await results.request_extended(current_user(request).as_actor(), year, data.deadline, utcnow(),
-                                              _base_url(request))
-
-    @get("/{year:int}/extended-requests", guards=[requires_staff], summary="Who has answered (staff)")
-    async def extended_overview(self, year: FromPath[int]) -> dict[str, Any]:
-        state = await results.publication(year)
-        return {"deadline": state.extended_deadline, "items": await results.extended_overview(year)}
-
-    @put("/{year:int}/foreword", guards=[requires_staff], summary="The book's foreword")
-    async def foreword(self, request: Request, year: FromPath[int], data: JSONBody[ForewordIn]) -> dict[str, Any]:
-        return {"text": await results.set_foreword(current_user(request).as_actor(), year, data.text)}
-
-
-class ExtendedApiController(Controller):
-    path = "/api/nominations/{nomination_id:str}/extended"
-    tags = ["results"]
-
-    @get("/", guards=[requires_user], summary="A finalist's extended description (its owner, staff)")
-    async def show(self, request: Request, nomination_id: FromPath[str]) -> dict[str, Any]:
-        return await results.get_extended(current_user(request), nomination_id)
-
-    @put("/", guards=[requires_user, requires_verified], summary="Write the extended description (its owner)")
-    async def save(self, request: Request, nomination_id: FromPath[str], data: JSONBody[ExtendedIn]) -> dict[str, Any]:
-        return await results.save_extended(current_user(request), nomination_id, data.text, utcnow())
-
-
-# --- pages -------------------------------------------------------------------------------------
-
-
 def _labels() -> dict[str, dict[str, str]]:
-    return {"regions": {k: _(v) for k, v in REGION_LABELS.items()},
-            "stakeholders": {k: _(v) for k, v in STAKEHOLDER_LABELS.items()},
-            "statuses": {k: _(v) for k, v in STATUS_LABELS.items()}}
+    return {"regions": translated(REGION_LABELS), "stakeholders": translated(STAKEHOLDER_LABELS),
+            "statuses": translated(STATUS_LABELS)}
 
 
 class ResultsPagesController(Controller):
@@ -156,17 +53,17 @@ class ResultsPagesController(Controller):
 
     @get("/results")
     async def latest(self, request: Request) -> Redirect:
-        years = await results.refresh_published_years()
+        years = await queries.refresh_published_years()
         if not years:
             raise NotFound(_("No results are published yet."))
         return Redirect(f"/results/{max(years)}", status_code=303)
 
     @get("/results/{year:int}")
     async def show(self, request: Request, year: FromPath[int]) -> Template:
-        state = await results.require_visible(year, current_user(request))
-        edition = await queries.get_edition(year)
-        winners = await results.laureates(year, "winner")
-        champions = await results.laureates(year, "champion")
+        state = await queries.require_visible(year, current_user(request))
+        edition = await editions.get_edition(year)
+        winners = await queries.laureates(year, "winner")
+        champions = await queries.laureates(year, "champion")
         photos = await images.images_of([UUID(i["id"]) for i in winners + champions])
         chapters = []
         for code, title in edition.categories:
@@ -181,9 +78,9 @@ class ResultsPagesController(Controller):
     async def _extended_page(self, request: Request, nomination_id: str, status: int = 200,
                              errors: dict | None = None, text: str | None = None, notice: str | None = None) -> Template:
         user = current_user(request)
-        view = await results.get_extended(user, nomination_id)
+        view = await queries.get_extended(user, nomination_id)
         item = await nominations.get_full(nomination_id)
-        edition = await queries.get_edition(item["year"])
+        edition = await editions.get_edition(item["year"])
         return Template("prizes/results_extended.html", status_code=status, context=page_context(
             request, view=view, item=item, edition=edition, errors=errors or {}, notice=notice,
             text=view["text"] if text is None else text, photos=await images.list_images(item["id"]),
@@ -200,7 +97,7 @@ class ResultsPagesController(Controller):
     async def save_extended(self, request: Request, nomination_id: FromPath[str], data: FormBody) -> Response:
         text = str(data.get("text", ""))
         try:
-            await results.save_extended(current_user(request), nomination_id, text, utcnow())
+            await services.save_extended(current_user(request), nomination_id, text, utcnow())
         except DomainError as error:
             return await self._extended_page(request, nomination_id, error.status_code,
                                              {**{f.key: f.message for f in error.fields}, "_detail": error.detail}, text)
@@ -240,10 +137,10 @@ class StaffResultsPagesController(Controller):
     async def _render(self, request: Request, year: int, status: int = 200, errors: dict | None = None,
                       notice: str | None = None, form: dict | None = None) -> Template:
         now = utcnow()
-        edition = await queries.get_edition(year)
-        state = await results.publication(year)
-        overview = await results.extended_overview(year)
-        standing = await results.decisions(year)
+        edition = await editions.get_edition(year)
+        state = await queries.publication(year)
+        overview = await queries.extended_overview(year)
+        standing = await queries.decisions(year)
         by_category = []
         for code, title in edition.categories:
             finalists = [o for o in overview if o["category"] == code]
@@ -253,14 +150,14 @@ class StaffResultsPagesController(Controller):
         return Template("prizes/results_staff.html", status_code=status, context=page_context(
             request, edition=edition, state=state, categories=by_category, overview=overview,
             phase=edition.phase_at(now), phase_label=_(PHASE_LABELS[edition.phase_at(now)]),
-            limit=results.winners_limit(edition), undecided=standing["undecided"], errors=errors or {},
+            limit=winners_limit(edition), undecided=standing["undecided"], errors=errors or {},
             notice=notice, form=form or {}, labels=_labels(),
             answered=sum(1 for o in overview if o["submitted_at"]),
         ))
 
     @get("/")
     async def index(self) -> Redirect:
-        return Redirect(f"/staff/results/{await queries.current_year(utcnow())}", status_code=303)
+        return Redirect(f"/staff/results/{await editions.current_year(utcnow())}", status_code=303)
 
     @get("/{year:int}")
     async def show(self, request: Request, year: FromPath[int], saved: FromQuery[str | None] = None) -> Template:
@@ -283,7 +180,7 @@ class StaffResultsPagesController(Controller):
         code = str(form.get("category", ""))
         ids = [str(v) for v in form.getall("winner", [])]
         actor = current_user(request).as_actor()
-        return await self._act(request, year, lambda: results.set_winners(actor, year, {code: ids}, utcnow()), "winners")
+        return await self._act(request, year, lambda: services.set_winners(actor, year, {code: ids}, utcnow()), "winners")
 
     @post("/{year:int}/extended-requests", status_code=303)
     async def requests(self, request: Request, year: FromPath[int], data: FormBody) -> Response:
@@ -295,24 +192,23 @@ class StaffResultsPagesController(Controller):
             except ValueError:
                 return await self._render(request, year, 422, {"deadline": _("Enter a date and time.")}, form=data)
         actor = current_user(request).as_actor()
-        return await self._act(request, year, lambda: results.request_extended(actor, year, deadline, utcnow(),
+        return await self._act(request, year, lambda: services.request_extended(actor, year, deadline, utcnow(),
                                                                               _base_url(request)), "requests", data)
 
     @post("/{year:int}/foreword", status_code=303)
     async def foreword(self, request: Request, year: FromPath[int], data: FormBody) -> Response:
         actor = current_user(request).as_actor()
-        return await self._act(request, year, lambda: results.set_foreword(actor, year, str(data.get("text", ""))),
+        return await self._act(request, year, lambda: services.set_foreword(actor, year, str(data.get("text", ""))),
                                "foreword", data)
 
     @post("/{year:int}/publish", status_code=303)
     async def publish(self, request: Request, year: FromPath[int]) -> Response:
         actor = current_user(request).as_actor()
         try:
-            await results.publish(actor, year, utcnow(), _base_url(request))
+            await services.publish(actor, year, utcnow(), _base_url(request))
         except DomainError as error:
             errors = {f.key: f.message for f in error.fields}
             errors["_detail"] = error.detail
             return await self._render(request, year, error.status_code, errors)
         # The book is built from the reports page (or on its first download).
         return Redirect(f"/staff/reports/{year}?published=1", status_code=303)
-

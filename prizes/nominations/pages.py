@@ -4,8 +4,6 @@ JSON API uses."""
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from datetime import date
 from typing import Any
@@ -15,28 +13,38 @@ from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from accounts.guards import current_user, requires_staff, requires_user, requires_verified
+from accounts.guards import (
+    current_user,
+    requires_staff,
+    requires_user,
+    requires_verified,
+)
+from core.clock import utcnow
 from core.errors import DomainError, NotFound
-from core.i18n import N_
+from core.exports import csv_text
 from core.i18n import gettext as _
 from core.templating import page_context
-from prizes import images, nominations, queries
-from prizes.nomination_rules import COUNTRIES, PROJECT_STATUSES, REGIONS, STAKEHOLDER_TYPES, count_words
-from prizes.nominations import Filters
-from prizes.rules import utcnow
-from prizes.tables import NOMINATION_STATUSES
+from prizes.editions import queries as editions
+from prizes.nominations import images, queries, services
+from prizes.nominations.labels import (
+    PROJECT_STATUS_LABELS,
+    REGION_LABELS,
+    STAKEHOLDER_LABELS,
+    STATUS_LABELS,
+    translated,
+)
+from prizes.nominations.queries import Filters
+from prizes.nominations.rules import (
+    COUNTRIES,
+    PROJECT_STATUSES,
+    PUBLIC_PHASES,
+    REGIONS,
+    STAKEHOLDER_TYPES,
+    STATUSES,
+    count_words,
+)
 
 PAGE_SIZE = 20
-REGION_LABELS = {"africa": N_("Africa"), "americas": N_("Americas"), "arab_states": N_("Arab States"),
-                 "asia_pacific": N_("Asia-Pacific"), "cis": N_("CIS"), "europe": N_("Europe"),
-                 "international": N_("International")}
-STAKEHOLDER_LABELS = {"government": N_("Government"), "private_sector": N_("Private sector"),
-                      "civil_society": N_("Civil society"), "international_organization": N_("International organisation"),
-                      "academia": N_("Academia"), "other": N_("Other")}
-PROJECT_STATUS_LABELS = {"completed": N_("Completed"), "major_phase_completed": N_("A major phase completed")}
-STATUS_LABELS = {"draft": N_("Draft"), "submitted": N_("Submitted"), "eligible": N_("Eligible"),
-                 "ineligible": N_("Not eligible"), "nominated": N_("Nominated"), "finalist": N_("Finalist"),
-                 "winner": N_("Winner"), "champion": N_("Champion")}
 TEXT_KEYS = ("title", "entity_name", "contact_name", "contact_email", "website", "short_description",
              "sdg_linkages", "impact", "partnerships", "challenges")
 
@@ -53,7 +61,7 @@ def _choices(edition) -> dict[str, list[tuple[str, str]]]:
         "stakeholders": [(s, _(STAKEHOLDER_LABELS[s])) for s in STAKEHOLDER_TYPES],
         "project_statuses": [(s, _(PROJECT_STATUS_LABELS[s])) for s in PROJECT_STATUSES],
         "countries": sorted(((c, names.get(c, c)) for c in COUNTRIES), key=lambda pair: pair[1]),
-        "statuses": [(s, _(STATUS_LABELS[s])) for s in NOMINATION_STATUSES if s != "draft"],
+        "statuses": [(s, _(STATUS_LABELS[s])) for s in STATUSES if s != "draft"],
     }
 
 
@@ -88,7 +96,7 @@ class NominationPagesController(Controller):
     async def _form(self, request: Request, item: dict | None, errors: dict[str, str], status: int = 200,
                     values: dict | None = None) -> Template:
         now = utcnow()
-        edition = await queries.get_current_edition(now)
+        edition = await editions.get_current_edition(now)
         data = dict(item or {})
         if values:
             data.update({k: v for k, v in values.items() if k != "declarations"})
@@ -105,11 +113,11 @@ class NominationPagesController(Controller):
     @get("/nominations", guards=[requires_user])
     async def dashboard(self, request: Request) -> Template:
         now = utcnow()
-        edition = await queries.get_current_edition(now)
-        items, total = await nominations.search(edition, Filters(limit=1000), True, now, owner=current_user(request))
+        edition = await editions.get_current_edition(now)
+        items, total = await queries.search(edition, Filters(limit=1000), True, now, owner=current_user(request))
         return Template("prizes/nomination_dashboard.html", context=page_context(
             request, items=items, total=total, edition=edition, open=edition.phase_at(now) == "submission",
-            status_labels={k: _(v) for k, v in STATUS_LABELS.items()},
+            status_labels=translated(STATUS_LABELS),
         ))
 
     @get("/nominations/new", guards=[requires_user, requires_verified])
@@ -120,7 +128,7 @@ class NominationPagesController(Controller):
     async def create(self, request: Request) -> Response:
         fields, action = await _form_fields(request)
         try:
-            item = await nominations.create_draft(current_user(request), fields, utcnow())
+            item = await services.create_draft(current_user(request), fields, utcnow())
         except DomainError as error:
             return await self._form(request, None, _errors(error), error.status_code, fields)
         if action == "submit":
@@ -129,7 +137,7 @@ class NominationPagesController(Controller):
 
     @get("/nominations/{nomination_id:str}/edit", guards=[requires_user, requires_verified])
     async def edit(self, request: Request, nomination_id: FromPath[str], saved: FromQuery[str | None] = None) -> Template:
-        item = await nominations.get_for_owner(current_user(request), nomination_id)
+        item = await queries.get_for_owner(current_user(request), nomination_id)
         return await self._form(request, item, {"_saved": _("Your draft was saved.")} if saved else {})
 
     @post("/nominations/{nomination_id:str}/edit", guards=[requires_user, requires_verified], status_code=303)
@@ -137,9 +145,9 @@ class NominationPagesController(Controller):
         fields, action = await _form_fields(request)
         user = current_user(request)
         try:
-            item = await nominations.update_draft(user, nomination_id, fields, utcnow())
+            item = await services.update_draft(user, nomination_id, fields, utcnow())
         except DomainError as error:
-            item = await nominations.get_for_owner(user, nomination_id)
+            item = await queries.get_for_owner(user, nomination_id)
             return await self._form(request, item, _errors(error), error.status_code, fields)
         if action == "submit":
             return await self._submit(request, item, fields)
@@ -147,14 +155,14 @@ class NominationPagesController(Controller):
 
     async def _submit(self, request: Request, item: dict, fields: dict) -> Response:
         try:
-            await nominations.submit(current_user(request), item["id"], utcnow())
+            await services.submit(current_user(request), item["id"], utcnow())
         except DomainError as error:
             return await self._form(request, item, _errors(error), error.status_code, fields)
         return Redirect(f"/nominations/{item['id']}/receipt", status_code=303)
 
     @get("/nominations/{nomination_id:str}/receipt", guards=[requires_user])
     async def receipt(self, request: Request, nomination_id: FromPath[str]) -> Template:
-        item = await nominations.get_for_owner(current_user(request), nomination_id)
+        item = await queries.get_for_owner(current_user(request), nomination_id)
         if item["status"] == "draft":
             raise NotFound(_("This project is a draft: it has not been submitted."))
         return Template("prizes/nomination_receipt.html", context=page_context(request, item=item))
@@ -171,13 +179,13 @@ class NominationPagesController(Controller):
             await images.attach(user, nomination_id, content, form.get("credit"), form.get("caption"),
                                 settings.media_dir, settings.max_image_bytes, utcnow())
         except DomainError as error:
-            item = await nominations.get_for_owner(user, nomination_id)
+            item = await queries.get_for_owner(user, nomination_id)
             return await self._form(request, item, _errors(error), error.status_code)
         return Redirect(f"/nominations/{nomination_id}/edit#photos", status_code=303)
 
     @post("/nominations/{nomination_id:str}/withdraw", guards=[requires_user, requires_verified], status_code=303)
     async def withdraw(self, request: Request, nomination_id: FromPath[str]) -> Response:
-        await nominations.withdraw(current_user(request), nomination_id, utcnow())
+        await services.withdraw(current_user(request), nomination_id, utcnow())
         return Redirect(f"/nominations/{nomination_id}/edit", status_code=303)
 
     @get("/projects")
@@ -187,34 +195,35 @@ class NominationPagesController(Controller):
         sdg: FromQuery[str | None] = None, country: FromQuery[str | None] = None, page: FromQuery[int] = 1,
     ) -> Template:
         now = utcnow()
-        edition = await queries.get_current_edition(now)
+        edition = await editions.get_current_edition(now)
         goal = int(sdg) if sdg and sdg.isdigit() else None
         page = max(1, page)
         filters = Filters(category or None, None, (q or "")[:200] or None, region or None, stakeholder_type or None,
                           goal, country or None, (page - 1) * PAGE_SIZE, PAGE_SIZE)
-        items, total = await nominations.search(edition, filters, False, now)
-        items = [nominations.public_view(i) for i in items]
+        items, total = await queries.search(edition, filters, False, now)
+        items = [queries.public_view(i) for i in items]
         return Template("prizes/catalogue.html", context=page_context(
             request, items=items, total=total, page=page, pages=max(1, math.ceil(total / PAGE_SIZE)),
-            edition=edition, choices=_choices(edition), open=edition.phase_at(now) in ("voting", "selection", "announcement"),
+            edition=edition, choices=_choices(edition), open=edition.phase_at(now) in PUBLIC_PHASES,
             filters={"category": category or "", "q": q or "", "region": region or "", "stakeholder_type": stakeholder_type or "",
                      "sdg": sdg or "", "country": country or ""},
-            region_labels={k: _(v) for k, v in REGION_LABELS.items()},
-            stakeholder_labels={k: _(v) for k, v in STAKEHOLDER_LABELS.items()},
+            region_labels=translated(REGION_LABELS),
+            stakeholder_labels=translated(STAKEHOLDER_LABELS),
             voting=edition.phase_at(now) == "voting",
         ))
 
     @get("/projects/{nomination_id:str}")
     async def project(self, request: Request, nomination_id: FromPath[str]) -> Template:
         now = utcnow()
-        item, full = await nominations.get_visible(current_user(request), nomination_id, now)
-        edition = await queries.get_edition(item["year"])
+        item, full = await queries.get_visible(current_user(request), nomination_id, now,
+                                                   request.app.state["nomination_access"])
+        edition = await editions.get_edition(item["year"])
         photos = await images.list_images(item["id"])  # whoever sees the project sees its photos
         return Template("prizes/project.html", context=page_context(
             request, item=item, full=full, edition=edition, categories=dict(edition.categories), photos=photos,
-            region_labels={k: _(v) for k, v in REGION_LABELS.items()},
-            stakeholder_labels={k: _(v) for k, v in STAKEHOLDER_LABELS.items()},
-            status_labels={k: _(v) for k, v in STATUS_LABELS.items()},
+            region_labels=translated(REGION_LABELS),
+            stakeholder_labels=translated(STAKEHOLDER_LABELS),
+            status_labels=translated(STATUS_LABELS),
             voting=edition.phase_at(now) == "voting" and item["status"] in ("nominated",),
         ))
 
@@ -223,15 +232,6 @@ def _errors(error: DomainError) -> dict[str, str]:
     errors = {f.key: f.message for f in error.fields}
     errors["_detail"] = error.detail
     return errors
-
-
-def safe_cell(value: object) -> str:
-    """A CSV cell no spreadsheet runs as a formula: a leading = + - @ (or a tab or carriage
-    return) gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    if text and text[0] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
 
 
 CSV_COLUMNS = ("id", "status", "category", "title", "entity_name", "stakeholder_type", "country", "region",
@@ -253,38 +253,33 @@ class StaffNominationPagesController(Controller):
                     q: FromQuery[str | None] = None, region: FromQuery[str | None] = None,
                     page: FromQuery[int] = 1) -> Template:
         now = utcnow()
-        edition = await queries.get_current_edition(now)
-        items, total = await nominations.search(edition, self._filters(category, status, q, region, page), True, now)
+        edition = await editions.get_current_edition(now)
+        items, total = await queries.search(edition, self._filters(category, status, q, region, page), True, now)
         return Template("prizes/staff_nominations.html", context=page_context(
             request, items=items, total=total, edition=edition, choices=_choices(edition), page=max(1, page),
             pages=max(1, math.ceil(total / 50)), phase=edition.phase_at(now),
             filters={"category": category or "", "status": status or "", "q": q or "", "region": region or ""},
-            status_labels={k: _(v) for k, v in STATUS_LABELS.items()},
+            status_labels=translated(STATUS_LABELS),
         ))
 
     @get("/export.csv")
     async def export(self, category: FromQuery[str | None] = None, status: FromQuery[str | None] = None,
                      q: FromQuery[str | None] = None, region: FromQuery[str | None] = None) -> Response:
         now = utcnow()
-        edition = await queries.get_current_edition(now)
+        edition = await editions.get_current_edition(now)
         filters = self._filters(category, status, q, region, 1)
         filters.limit = 1_000_000
-        items, _total = await nominations.search(edition, filters, True, now)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(CSV_COLUMNS)
-        for item in items:
-            row = {**item, "sdgs": " ".join(str(g) for g in item["sdgs"] or [])}
-            writer.writerow([safe_cell(row.get(column)) for column in CSV_COLUMNS])
-        return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8", headers={
+        items, _total = await queries.search(edition, filters, True, now)
+        rows = ({**item, "sdgs": " ".join(str(g) for g in item["sdgs"] or [])} for item in items)
+        return Response(csv_text(CSV_COLUMNS, rows), media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="wsis-prizes-{edition.year}-submissions.csv"'})
 
     @post("/{nomination_id:str}/eligibility", status_code=303)
     async def decide(self, request: Request, nomination_id: FromPath[str]) -> Response:
         form = await request.form()
         try:
-            await nominations.decide_eligibility(current_user(request), nomination_id, form.get("eligible") == "yes",
-                                                 form.get("reason", ""), utcnow())
+            await services.decide_eligibility(current_user(request), nomination_id, form.get("eligible") == "yes",
+                                              form.get("reason", ""), utcnow(), request.app.state["nomination_access"])
         except DomainError as error:
             return Template("errors/error.html", status_code=error.status_code, context=page_context(
                 request, status=error.status_code, detail=error.detail,
@@ -293,9 +288,9 @@ class StaffNominationPagesController(Controller):
 
     @post("/confirm", status_code=303)
     async def confirm(self, request: Request) -> Response:
-        year = await queries.current_year(utcnow())
+        year = await editions.current_year(utcnow())
         try:
-            await nominations.confirm_nominated(current_user(request).as_actor(), year, utcnow())
+            await services.confirm_nominated(current_user(request).as_actor(), year, utcnow())
         except DomainError as error:
             return Template("errors/error.html", status_code=error.status_code, context=page_context(
                 request, status=error.status_code, detail=error.detail, extra=[]))

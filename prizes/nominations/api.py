@@ -3,9 +3,7 @@ browses the nominated projects)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from typing import Annotated
+from typing import Annotated, Any
 
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.datastructures import UploadFile
@@ -14,11 +12,19 @@ from litestar.params import Body, FromPath, FromQuery, JSONBody
 from litestar.response import File
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from accounts.guards import current_user, requires_judge_or_staff, requires_staff, requires_user, requires_verified
-from prizes import images, nominations, queries
-from prizes.nominations import Filters
-from prizes.rules import utcnow
-from prizes.schemas import EligibilityIn, NominationIn, Page
+from accounts.guards import (
+    current_user,
+    requires_judge_or_staff,
+    requires_staff,
+    requires_user,
+    requires_verified,
+)
+from core.clock import utcnow
+from core.schemas import Page
+from prizes.editions import queries as editions
+from prizes.nominations import images, queries, services
+from prizes.nominations.queries import Filters
+from prizes.nominations.schemas import EligibilityIn, NominationIn
 
 
 class NominationApiController(Controller):
@@ -27,40 +33,41 @@ class NominationApiController(Controller):
 
     @post("/", status_code=HTTP_201_CREATED, guards=[requires_user, requires_verified], summary="Draft a project")
     async def create(self, request: Request, data: JSONBody[NominationIn]) -> dict[str, Any]:
-        return await nominations.create_draft(current_user(request), data.given(), utcnow())
+        return await services.create_draft(current_user(request), data.given(), utcnow())
 
     @patch("/{nomination_id:str}", guards=[requires_user, requires_verified], summary="Edit a draft")
     async def update(self, request: Request, nomination_id: FromPath[str], data: JSONBody[NominationIn]) -> dict[str, Any]:
-        return await nominations.update_draft(current_user(request), nomination_id, data.given(), utcnow())
+        return await services.update_draft(current_user(request), nomination_id, data.given(), utcnow())
 
     @post("/{nomination_id:str}/submit", status_code=HTTP_200_OK, guards=[requires_user, requires_verified],
           summary="Submit a draft")
     async def submit(self, request: Request, nomination_id: FromPath[str]) -> dict[str, Any]:
-        return await nominations.submit(current_user(request), nomination_id, utcnow())
+        return await services.submit(current_user(request), nomination_id, utcnow())
 
     @post("/{nomination_id:str}/withdraw", status_code=HTTP_200_OK, guards=[requires_user, requires_verified],
           summary="Withdraw a submitted project back to a draft")
     async def withdraw(self, request: Request, nomination_id: FromPath[str]) -> dict[str, Any]:
-        return await nominations.withdraw(current_user(request), nomination_id, utcnow())
+        return await services.withdraw(current_user(request), nomination_id, utcnow())
 
     @post("/{nomination_id:str}/eligibility", status_code=HTTP_200_OK,
           guards=[requires_judge_or_staff, requires_verified], summary="Screening decision")
     async def eligibility(self, request: Request, nomination_id: FromPath[str], data: JSONBody[EligibilityIn]) -> dict[str, Any]:
-        return await nominations.decide_eligibility(current_user(request), nomination_id, data.eligible, data.reason,
-                                                    utcnow())
+        return await services.decide_eligibility(current_user(request), nomination_id, data.eligible, data.reason,
+                                                 utcnow(), request.app.state["nomination_access"])
 
     @get("/mine", guards=[requires_user], summary="My projects, drafts included")
     async def mine(self, request: Request, offset: FromQuery[int] = 0, limit: FromQuery[int] = 20) -> Page:
         now = utcnow()
-        edition = await queries.get_current_edition(now)
+        edition = await editions.get_current_edition(now)
         offset, limit = max(0, offset), min(max(1, limit), 100)
-        items, total = await nominations.search(edition, Filters(offset=offset, limit=limit), True, now,
+        items, total = await queries.search(edition, Filters(offset=offset, limit=limit), True, now,
                                                 owner=current_user(request))
         return Page(items=items, total=total, offset=offset, limit=limit)
 
     @get("/{nomination_id:str}", summary="One project")
     async def show(self, request: Request, nomination_id: FromPath[str]) -> dict[str, Any]:
-        item, _full = await nominations.get_visible(current_user(request), nomination_id, utcnow())
+        item, _full = await queries.get_visible(current_user(request), nomination_id, utcnow(),
+                                                    request.app.state["nomination_access"])
         return item
 
     @get("/", summary="The nominated projects (public), or every submitted project (staff)")
@@ -79,14 +86,14 @@ class NominationApiController(Controller):
         limit: FromQuery[int] = 20,
     ) -> Page:
         now = utcnow()
-        edition = await (queries.get_edition(year) if year else queries.get_current_edition(now))
+        edition = await (editions.get_edition(year) if year else editions.get_current_edition(now))
         user = current_user(request)
         offset, limit = max(0, offset), min(max(1, limit), 100)
         filters = Filters(category, status, (q or "")[:200] or None, region, stakeholder_type, sdg, country, offset, limit)
         everything = user is not None and user.is_staff
-        items, total = await nominations.search(edition, filters, everything, now)
+        items, total = await queries.search(edition, filters, everything, now)
         if not everything:
-            items = [nominations.public_view(i) for i in items]
+            items = [queries.public_view(i) for i in items]
         return Page(items=items, total=total, offset=offset, limit=limit)
 
 
@@ -113,7 +120,8 @@ class NominationImageApiController(Controller):
 
     @get("/", summary="The photos of a project")
     async def index(self, request: Request, nomination_id: FromPath[str]) -> dict[str, Any]:
-        item, _full = await nominations.get_visible(current_user(request), nomination_id, utcnow())
+        item, _full = await queries.get_visible(current_user(request), nomination_id, utcnow(),
+                                                    request.app.state["nomination_access"])
         return {"items": await images.list_images(item["id"])}
 
     @delete("/{image_id:str}", status_code=HTTP_204_NO_CONTENT, guards=[requires_user, requires_verified],
@@ -130,7 +138,8 @@ class MediaController(Controller):
     @get("/images/{image_id:str}")
     async def image(self, request: Request, image_id: FromPath[str]) -> File:
         media_dir, _max = _media(request)
-        path, content_type = await images.image_file(current_user(request), image_id, media_dir, utcnow())
+        path, content_type = await images.image_file(current_user(request), image_id, media_dir, utcnow(),
+                                                     request.app.state["nomination_access"])
         return File(path=path, media_type=content_type, content_disposition_type="inline",
                     headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=300"})
 
@@ -141,4 +150,4 @@ class NominatedListApiController(Controller):
 
     @post("/{year:int}/nominated", status_code=HTTP_200_OK, guards=[requires_staff], summary="Confirm the nominated list")
     async def confirm(self, request: Request, year: FromPath[int]) -> dict[str, int]:
-        return await nominations.confirm_nominated(current_user(request).as_actor(), year, utcnow())
+        return await services.confirm_nominated(current_user(request).as_actor(), year, utcnow())

@@ -1,5 +1,6 @@
-"""Pure rules about nominations: counting words as a person does, folding entity names,
-near-duplicate detection, and the field checks made at submission. No I/O."""
+"""Pure rules about nominations: a project's statuses and who may move it between them, when
+a project is public, counting words as a person does, folding entity names, near-duplicate
+detection, and the field checks made at submission. No I/O."""
 
 from __future__ import annotations
 
@@ -16,6 +17,63 @@ from babel import Locale
 from accounts.rules import is_valid_email
 from core.errors import FieldError
 from core.i18n import gettext as _
+
+# --- statuses -------------------------------------------------------------------------------
+
+STATUSES = ("draft", "submitted", "eligible", "ineligible", "nominated", "finalist", "winner", "champion")
+# A project that reached the public list keeps counting as nominated whatever it became.
+NOMINATED_STATUSES = ("nominated", "finalist", "winner", "champion")
+# A finalist, decided (winner, champion) or not yet.
+FINALIST_STATUSES = ("finalist", "winner", "champion")
+LAUREATE_STATUSES = ("winner", "champion")
+# The phases in which the nominated projects are public (the list is confirmed in the
+# nomination phase and opens with the vote).
+PUBLIC_PHASES = ("voting", "selection", "announcement")
+
+# Every allowed move of a project's status, and who makes it (the service that writes it):
+#   owner      draft → submitted (submit), submitted → draft (withdraw)
+#   screening  submitted/eligible/ineligible → eligible/ineligible (judge or staff)
+#   staff      eligible → nominated (the confirmed list)
+#   voting     nominated ↔ finalist (the finalists, computed again on demand)
+#   results    finalist/winner/champion → winner/champion (the winners of a category)
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "draft": frozenset({"submitted"}),
+    "submitted": frozenset({"draft", "eligible", "ineligible"}),
+    "eligible": frozenset({"eligible", "ineligible", "nominated"}),
+    "ineligible": frozenset({"eligible", "ineligible"}),
+    "nominated": frozenset({"finalist"}),
+    "finalist": frozenset({"nominated", "winner", "champion"}),
+    "winner": frozenset({"winner", "champion"}),
+    "champion": frozenset({"winner", "champion"}),
+}
+
+
+def can_move(current: str, target: str) -> bool:
+    """Whether a project in `current` may be moved to `target` (see TRANSITIONS)."""
+    return target in TRANSITIONS.get(current, frozenset())
+
+
+def sources_of(target: str) -> tuple[str, ...]:
+    """The statuses a project may be moved to `target` from, in STATUSES order."""
+    return tuple(s for s in STATUSES if can_move(s, target))
+
+
+def is_public(status: str, phase: str, published: bool) -> bool:
+    """The one visibility rule: a project is public once it is on the confirmed nominated
+    list and the vote has opened (and stays public after, whatever it became); published
+    results keep their laureates public whatever the phase."""
+    if status not in NOMINATED_STATUSES:
+        return False
+    return phase in PUBLIC_PHASES or (published and status in LAUREATE_STATUSES)
+
+
+def public_status(status: str) -> str:
+    """The status the public sees: one word, nominated, for every project on the public
+    list (finalists, winners and champions are told by the results once published)."""
+    return "nominated" if status in NOMINATED_STATUSES else status
+
+
+# --- content ---------------------------------------------------------------------------------
 
 STAKEHOLDER_TYPES = ("government", "private_sector", "civil_society", "international_organization", "academia", "other")
 REGIONS = ("africa", "americas", "arab_states", "asia_pacific", "cis", "europe", "international")

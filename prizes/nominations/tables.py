@@ -1,62 +1,31 @@
-"""Editions, their phases and their categories."""
+"""Projects submitted for a category of an edition, and their photos.
 
-from piccolo.columns import JSON, UUID, Boolean, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
+`status` is written only by `prizes.nominations.services` (the moves of
+`prizes.nominations.rules.TRANSITIONS`); a test checks that no other module writes it."""
+
+from piccolo.columns import (
+    JSON,
+    UUID,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from accounts.tables import User
-
-PHASES = ("submission", "nomination", "voting", "selection", "announcement")
-
-
-class Edition(Table, tablename="edition"):
-    """Constraint (made in the migration): phase in PHASES."""
-
-    year = Integer(null=False, unique=True)
-    # The stored phase decides what is accepted; `phase_changed_at` is when it last moved,
-    # so the app moves it on only at a closing instant that comes after that move.
-    phase = Varchar(length=20, null=False, default="submission")
-    phase_changed_at = Timestamptz(default=TimestamptzNow(), null=False)
-    time_zone = Varchar(length=64, null=False, default="Europe/Zurich")
-    settings = JSON(default="{}", null=False)
-    created_at = Timestamptz(default=TimestamptzNow(), null=False)
-    # Results (prizes/results.py): when staff published the winners, champions and book
-    # (null: not yet — nothing about them is public), the book's foreword, and the
-    # deadline the finalists have for their extended descriptions (null: none set yet).
-    published_at = Timestamptz(null=True, default=None)
-    foreword = Text(null=False, default="")
-    extended_deadline = Timestamptz(null=True, default=None)
-
-
-class EditionPhase(Table, tablename="edition_phase"):
-    """Constraints (made in the migration): unique (edition, name); name in PHASES;
-    opens_at < closes_at."""
-
-    edition = ForeignKey(Edition, null=False, on_delete=OnDelete.restrict)
-    name = Varchar(length=20, null=False)
-    opens_at = Timestamptz(null=False)
-    closes_at = Timestamptz(null=False)
-
-
-class Category(Table, tablename="category"):
-    """Constraint (made in the migration): unique (edition, code)."""
-
-    edition = ForeignKey(Edition, null=False, on_delete=OnDelete.restrict)
-    code = Varchar(length=16, null=False)
-    title = Varchar(length=300, null=False)
-    position = Integer(null=False, default=0)
-
-
-NOMINATION_STATUSES = ("draft", "submitted", "eligible", "ineligible", "nominated", "finalist", "winner", "champion")
-# A project that reached the public list keeps counting as nominated whatever it became.
-NOMINATED_STATUSES = ("nominated", "finalist", "winner", "champion")
+from prizes.editions.tables import Category, Edition
 
 
 class Nomination(Table, tablename="nomination"):
     """A project submitted for a category of an edition.
 
-    Constraints (made in the migration): status in NOMINATION_STATUSES; one project per
+    Constraints (made in the migration): status in `prizes.nominations.rules.STATUSES`; one project per
     entity (folded name + country) per category per edition among those that are not
     drafts — a partial unique index on (edition, category, entity_key, country)."""
 
@@ -105,14 +74,3 @@ class NominationImage(Table, tablename="nomination_image"):
     credit = Varchar(length=300, null=False, default="")
     caption = Varchar(length=500, null=False, default="")
     uploaded_at = Timestamptz(default=TimestamptzNow(), null=False)
-
-
-class ExtendedDescription(Table, tablename="extended_description"):
-    """A finalist's extended description for the Success Stories book, one per project.
-    The row is made when its owner is first asked (`requested_at`); `submitted_at` says
-    whether, and when, they answered."""
-
-    nomination = ForeignKey(Nomination, null=False, unique=True, on_delete=OnDelete.cascade)
-    text = Text(null=False, default="")
-    requested_at = Timestamptz(null=True, default=None)
-    submitted_at = Timestamptz(null=True, default=None)

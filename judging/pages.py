@@ -1,16 +1,15 @@
-"""Judging: the JSON API (staff run panels, rubrics, progress and rankings; judges declare
-conflicts and score), the judge's pages (queue, score sheet) and the staff pages."""
+"""Judging: the judge's pages (queue, score sheet) and the staff pages."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, delete, get, patch, post, put
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from accounts.guards import current_user, requires_judge, requires_staff
+from core.clock import utcnow
 from core.errors import DomainError, FieldError, InvalidInput
 from core.i18n import gettext as _
 from core.i18n import ngettext
@@ -20,34 +19,22 @@ from judging.rules import (
     OUTLIER_FACTOR,
     OUTLIER_FLOOR,
     ROUNDS,
-    default_round,
     shown_text,
 )
 from judging.schemas import (
-    AssignmentIn,
-    AssignmentOut,
-    ConflictIn,
-    ConflictOut,
-    QueueItem,
-    QueueOut,
-    RankingOut,
-    RemindersOut,
-    ReopenIn,
-    RoundSettingsIn,
-    RoundSettingsOut,
-    RubricIn,
-    RubricOut,
-    SheetIn,
     criteria_from_form,
     outlier_out,
     round_label,
     scores_from_form,
     to_form_key,
 )
-from prizes import nominations
-from prizes.nomination_pages import PROJECT_STATUS_LABELS, REGION_LABELS, STAKEHOLDER_LABELS
-from prizes.rules import utcnow
-from prizes.services import PHASE_LABELS
+from prizes.editions.labels import PHASE_LABELS
+from prizes.nominations import services as nominations
+from prizes.nominations.labels import (
+    PROJECT_STATUS_LABELS,
+    REGION_LABELS,
+    STAKEHOLDER_LABELS,
+)
 
 RoundQuery = Annotated[str | None, QueryParameter(name="round", required=False)]
 
@@ -57,11 +44,7 @@ def _settings(request: Request):
 
 
 async def _year_and_round(year: int | None, round_: str | None) -> tuple[int, str]:
-    """The edition (default: the current one) and the round (default: the one open, else the
-    latest that opened)."""
-    now = utcnow()
-    edition = await queries.edition_year(year, now)
-    return edition.year, queries.check_round(round_ or default_round(edition.phase_at(now)))
+    return await queries.year_and_round(year, round_, utcnow())
 
 
 def shown_criteria(config: queries.RoundConfig) -> list[dict[str, Any]]:
@@ -71,143 +54,6 @@ def shown_criteria(config: queries.RoundConfig) -> list[dict[str, Any]]:
 
 def _errors(error: DomainError) -> dict[str, str]:
     return {f.key: f.message for f in error.fields} or {"form": error.detail}
-
-
-# --- API ---------------------------------------------------------------------------------------
-
-
-class RubricApiController(Controller):
-    path = "/api/editions"
-    tags = ["judging"]
-
-    @get("/{year:int}/rubric", summary="The rubric of a round (public)")
-    async def show(self, year: FromPath[int], round_: RoundQuery = None) -> RubricOut:
-        year, round_ = await _year_and_round(year, round_)
-        return RubricOut.of(await queries.round_config(year, round_))
-
-    @put("/{year:int}/rubric", guards=[requires_staff], status_code=HTTP_200_OK,
-         summary="Replace the rubric of a round (until its first sheet is submitted; 409 after)")
-    async def replace(self, request: Request, year: FromPath[int], data: JSONBody[RubricIn],
-                      round_: RoundQuery = None) -> RubricOut:
-        year, round_ = await _year_and_round(year, round_)
-        config = await services.save_rubric(year, round_, data.criteria_dicts(), data.guidance, data.reason,
-                                            current_user(request).as_actor(), utcnow())
-        return RubricOut.of(config)
-
-
-class JudgingApiController(Controller):
-    path = "/api/judging"
-    tags = ["judging"]
-
-    # panels
-
-    @get("/assignments", guards=[requires_staff], summary="The panels: judges and their categories")
-    async def assignments(self, year: FromQuery[int | None] = None) -> dict[str, list[dict]]:
-        year, _round = await _year_and_round(year, None)
-        return {"items": await queries.assignments(year)}
-
-    @post("/assignments", guards=[requires_staff], status_code=HTTP_201_CREATED, summary="Assign a judge to a category")
-    async def assign(self, request: Request, data: JSONBody[AssignmentIn]) -> AssignmentOut:
-        result = await services.assign_judge(data.email, data.category, data.year, current_user(request).as_actor(),
-                                             utcnow())
-        return AssignmentOut(**result)
-
-    @delete("/assignments", guards=[requires_staff], status_code=HTTP_204_NO_CONTENT,
-            summary="Take a judge off a category's panel")
-    async def unassign(self, request: Request, data: JSONBody[AssignmentIn]) -> None:
-        await services.unassign_judge(data.email, data.category, data.year, current_user(request).as_actor(), utcnow())
-
-    # rounds
-
-    @get("/rounds", guards=[requires_staff], summary="A round's settings: blind mode, shared scores")
-    async def round_settings(self, year: FromQuery[int | None] = None, round_: RoundQuery = None) -> RoundSettingsOut:
-        year, round_ = await _year_and_round(year, round_)
-        return RoundSettingsOut.of(await queries.round_config(year, round_))
-
-    @patch("/rounds", guards=[requires_staff], summary="Change a round's settings (audited)")
-    async def change_round(self, request: Request, data: JSONBody[RoundSettingsIn]) -> RoundSettingsOut:
-        year, _round = await _year_and_round(data.year, None)
-        config = await services.save_round_settings(year, data.round, data.blind, data.share_scores, data.reason,
-                                                    current_user(request).as_actor(), utcnow())
-        return RoundSettingsOut.of(config)
-
-    # conflicts
-
-    @post("/conflicts", guards=[requires_judge], status_code=HTTP_201_CREATED,
-          summary="Declare a conflict of interest on a project")
-    async def declare(self, request: Request, data: JSONBody[ConflictIn]) -> ConflictOut:
-        result = await services.declare_conflict(current_user(request), data.nomination_id, data.reason, utcnow())
-        return ConflictOut(**result)
-
-    @get("/conflicts", guards=[requires_staff], summary="Every conflict of the panels, declared or automatic")
-    async def conflicts(self, year: FromQuery[int | None] = None) -> dict[str, list[dict]]:
-        year, _round = await _year_and_round(year, None)
-        return {"items": await queries.conflicts(year)}
-
-    # judges
-
-    @get("/queue", guards=[requires_judge], summary="The projects the judge scores in the current round")
-    async def queue(self, request: Request) -> QueueOut:
-        _round, items = await queries.queue(current_user(request), utcnow())
-        return QueueOut(items=[QueueItem(**i) for i in items])
-
-    @get("/projects/{nomination_id:str}", guards=[requires_judge], summary="A project as its judge sees it")
-    async def project(self, request: Request, nomination_id: FromPath[str]) -> dict[str, Any]:
-        user = current_user(request)
-        project = await queries.judge_project(user, nomination_id, utcnow())
-        sheet = await queries.sheet_row(project.row["id"], user.id, project.round)
-        return {
-            "project": queries.judge_view(project.row, project.blind),
-            "round": project.round,
-            "blind": project.blind,
-            "rubric": RubricOut.of(project.config),
-            "sheet": queries.sheet_out(project.row["id"], project.round, sheet, project.config.criteria),
-            "panel": await queries.panel_view(project, user),
-        }
-
-    @get("/scores/{nomination_id:str}", guards=[requires_judge], summary="The judge's own score sheet")
-    async def sheet(self, request: Request, nomination_id: FromPath[str]) -> dict[str, Any]:
-        user = current_user(request)
-        project = await queries.judge_project(user, nomination_id, utcnow())
-        sheet = await queries.sheet_row(project.row["id"], user.id, project.round)
-        return queries.sheet_out(project.row["id"], project.round, sheet, project.config.criteria)
-
-    @put("/scores/{nomination_id:str}", guards=[requires_judge], status_code=HTTP_200_OK,
-         summary="Save (draft) or submit a score sheet")
-    async def score(self, request: Request, nomination_id: FromPath[str], data: JSONBody[SheetIn]) -> dict[str, Any]:
-        return await services.save_sheet(current_user(request), nomination_id, dict(data.scores), data.comment,
-                                         data.submit, utcnow())
-
-    @post("/scores/{nomination_id:str}/reopen", guards=[requires_staff], status_code=HTTP_200_OK,
-          summary="Reopen a submitted sheet (audited)")
-    async def reopen(self, request: Request, nomination_id: FromPath[str], data: JSONBody[ReopenIn]) -> dict[str, Any]:
-        return await services.reopen_sheet(nomination_id, data.email, data.round, data.reason,
-                                           current_user(request).as_actor(), utcnow())
-
-    # staff
-
-    @get("/rankings", guards=[requires_staff], summary="The ranking of a category in a round")
-    async def rankings(self, category: FromQuery[str | None] = None, round_: RoundQuery = None,
-                       year: FromQuery[int | None] = None) -> RankingOut:
-        year, round_ = await _year_and_round(year, round_)
-        return RankingOut.of(await queries.ranking(year, category, round_))
-
-    @get("/progress", guards=[requires_staff], summary="Each judge's progress and each project's sheets")
-    async def progress(self, year: FromQuery[int | None] = None, round_: RoundQuery = None) -> dict[str, Any]:
-        year, round_ = await _year_and_round(year, round_)
-        return await queries.progress(year, round_)
-
-    @post("/reminders", guards=[requires_staff], status_code=HTTP_200_OK,
-          summary="Mail a reminder to every judge with projects left to score")
-    async def reminders(self, request: Request, year: FromQuery[int | None] = None,
-                        round_: RoundQuery = None) -> RemindersOut:
-        year, round_ = await _year_and_round(year, round_)
-        sent = await services.send_reminders(year, round_, current_user(request).as_actor(),
-                                             _settings(request).base_url, utcnow())
-        return RemindersOut(round=round_, reminded=sent)
-
-
-# --- the judge's pages -------------------------------------------------------------------------
 
 
 class JudgePagesController(Controller):
@@ -313,7 +159,8 @@ class JudgePagesController(Controller):
         try:
             if choice not in ("yes", "no"):
                 raise InvalidInput([FieldError("eligible", _("Choose whether the project is eligible."))])
-            await nominations.decide_eligibility(user, nomination_id, choice == "yes", form.get("reason", ""), now)
+            await nominations.decide_eligibility(user, nomination_id, choice == "yes", form.get("reason", ""), now,
+                                                 request.app.state["nomination_access"])
         except DomainError as error:
             errors = {("eligibility_reason" if k == "reason" else k): v for k, v in _errors(error).items()}
             return await self._sheet_page(request, project, error.status_code, errors)

@@ -11,8 +11,11 @@ from accounts.services import CurrentUser
 from core.errors import Conflict, DomainError, FieldError, FieldErrors, NotFound
 from core.i18n import gettext as _
 from core.validation import clean_text
-from prizes import nominations, queries
-from prizes.tables import NominationImage
+from prizes.editions import queries as editions
+from prizes.nominations import queries
+from prizes.nominations.queries import NominationAccess
+from prizes.nominations.rules import FINALIST_STATUSES
+from prizes.nominations.tables import NominationImage
 
 MAX_IMAGES = 6
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
@@ -40,13 +43,13 @@ def path_of(media_dir: Path, image_id: UUID | str, content_type: str) -> Path:
 def _may_attach(item: dict, phase: str) -> bool:
     """Photos while the project can be edited, and for finalists while the book is prepared."""
     return (phase == "submission" and item["status"] in ("draft", "submitted")) or (
-        phase in ("selection", "announcement") and item["status"] in ("finalist", "winner", "champion"))
+        phase in ("selection", "announcement") and item["status"] in FINALIST_STATUSES)
 
 
 async def attach(owner: CurrentUser, nomination_id: str, data: bytes, credit: str | None, caption: str | None,
                  media_dir: Path, max_bytes: int, now: datetime) -> dict:
-    item = await nominations.get_for_owner(owner, nomination_id)
-    edition = await queries.get_edition(item["year"])
+    item = await queries.get_for_owner(owner, nomination_id)
+    edition = await editions.get_edition(item["year"])
     if not _may_attach(item, edition.phase_at(now)):
         raise Conflict(_("Photos cannot be added to this project now."), [FieldError("file", _("Not now."))])
     if len(data) > max_bytes:
@@ -91,8 +94,8 @@ async def list_images(nomination_id: str) -> list[dict]:
 
 
 async def remove(owner: CurrentUser, nomination_id: str, image_id: str, media_dir: Path, now: datetime) -> None:
-    item = await nominations.get_for_owner(owner, nomination_id)
-    edition = await queries.get_edition(item["year"])
+    item = await queries.get_for_owner(owner, nomination_id)
+    edition = await editions.get_edition(item["year"])
     if not _may_attach(item, edition.phase_at(now)):
         raise Conflict(_("Photos cannot be changed now."), [FieldError("file", _("Not now."))])
     try:
@@ -106,7 +109,8 @@ async def remove(owner: CurrentUser, nomination_id: str, image_id: str, media_di
     path_of(media_dir, key, rows[0]["content_type"]).unlink(missing_ok=True)
 
 
-async def image_file(viewer: CurrentUser | None, image_id: str, media_dir: Path, now: datetime) -> tuple[Path, str]:
+async def image_file(viewer: CurrentUser | None, image_id: str, media_dir: Path, now: datetime,
+                     access: NominationAccess) -> tuple[Path, str]:
     """The file of an image the viewer may see (the project's visibility decides)."""
     try:
         key = UUID(image_id)
@@ -116,7 +120,7 @@ async def image_file(viewer: CurrentUser | None, image_id: str, media_dir: Path,
         NominationImage.id == key).first()
     if row is None:
         raise NotFound(_("There is no such image."))
-    await nominations.get_visible(viewer, row["nomination"], now)  # 404 unless visible
+    await queries.get_visible(viewer, row["nomination"], now, access)  # 404 unless visible
     path = path_of(media_dir, key, row["content_type"])
     if not path.is_file():
         raise NotFound(_("There is no such image."))

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 import msgspec
 
-from prizes.rules import SETTINGS_SPEC, EditionState
-
-
-class Strict(msgspec.Struct, forbid_unknown_fields=True):
-    pass
+from core.schemas import Strict
+from prizes.editions.rules import SETTINGS_SPEC, EditionState
 
 
 class PhaseOut(msgspec.Struct):
@@ -92,54 +89,3 @@ class EditionPatch(Strict):
     categories: list[CategoryPatch] | None = None
     time_zone: str | None = None
     reason: str | None = None
-
-
-class DeclarationsIn(Strict):
-    english: bool = False
-    accurate: bool = False
-    consent: bool = False
-
-
-class NominationIn(Strict):
-    """Any subset of a project's fields (POST creates a draft, PATCH edits one)."""
-
-    category: str | msgspec.UnsetType = msgspec.UNSET
-    title: str | msgspec.UnsetType = msgspec.UNSET
-    entity_name: str | msgspec.UnsetType = msgspec.UNSET
-    stakeholder_type: str | msgspec.UnsetType = msgspec.UNSET
-    country: str | msgspec.UnsetType = msgspec.UNSET
-    region: str | msgspec.UnsetType = msgspec.UNSET
-    contact_name: str | msgspec.UnsetType = msgspec.UNSET
-    contact_email: str | msgspec.UnsetType = msgspec.UNSET
-    website: str | msgspec.UnsetType = msgspec.UNSET
-    short_description: str | msgspec.UnsetType = msgspec.UNSET
-    sdgs: list[int] | msgspec.UnsetType = msgspec.UNSET
-    sdg_linkages: str | msgspec.UnsetType = msgspec.UNSET
-    impact: str | msgspec.UnsetType = msgspec.UNSET
-    partnerships: str | msgspec.UnsetType = msgspec.UNSET
-    challenges: str | msgspec.UnsetType = msgspec.UNSET
-    project_status: str | msgspec.UnsetType = msgspec.UNSET
-    started_on: date | None | msgspec.UnsetType = msgspec.UNSET
-    owned_by_submitter: bool | msgspec.UnsetType = msgspec.UNSET
-    declarations: DeclarationsIn | msgspec.UnsetType = msgspec.UNSET
-
-    def given(self) -> dict[str, object]:
-        out: dict[str, object] = {}
-        for name in self.__struct_fields__:
-            value = getattr(self, name)
-            if value is msgspec.UNSET:
-                continue
-            out[name] = msgspec.structs.asdict(value) if isinstance(value, DeclarationsIn) else value
-        return out
-
-
-class EligibilityIn(Strict):
-    eligible: bool
-    reason: str | None = None
-
-
-class Page(msgspec.Struct):
-    items: list[dict]
-    total: int
-    offset: int
-    limit: int

@@ -1,0 +1,227 @@
+"""Reads of nominations: one project as each viewer may see it, and the catalogue.
+
+Who sees what: its owner and staff every field; a judge what judging's view gives (passed in
+as `NominationAccess`, since prizes does not import judging); everyone else the public
+fields, and only while `rules.is_public` says so."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+from uuid import UUID
+
+from piccolo.columns.combination import WhereRaw
+
+from accounts.services import CurrentUser
+from core.db import is_sqlite
+from core.errors import NotFound
+from core.i18n import gettext as _
+from prizes.editions import queries as editions
+from prizes.editions.rules import EditionState
+from prizes.nominations.rules import (
+    NOMINATED_STATUSES,
+    PUBLIC_PHASES,
+    is_public,
+    public_status,
+)
+from prizes.nominations.tables import Category, Edition, Nomination
+
+
+class NominationAccess(Protocol):
+    """What the judging domain decides about nominations, given to `create_app` (judging's
+    `JudgingAccess` by default) and passed by the controllers to the reads and actions that
+    need it. Prizes never imports judging."""
+
+    async def check_screening(self, actor: CurrentUser, nomination: dict) -> None:
+        """Raise (403/404) unless `actor` may screen the project `nomination` (a row)."""
+
+    async def judge_view(self, viewer: CurrentUser, item: dict, now: datetime) -> dict | None:
+        """The project as a judge may read it (blind mode applied), or None when it is not
+        theirs to judge."""
+
+
+PUBLIC_FIELDS = ("id", "category", "title", "entity_name", "stakeholder_type", "country", "region", "website",
+                 "short_description", "sdgs", "sdg_linkages", "impact", "partnerships", "challenges",
+                 "project_status", "started_on", "status")
+
+
+def not_found() -> NotFound:
+    return NotFound(_("There is no such project."))
+
+
+def parse_id(nomination_id: UUID | str) -> UUID:
+    """A project id from a path; 404 (not 400) when it is not one, as ids are opaque."""
+    try:
+        return UUID(str(nomination_id))
+    except ValueError:
+        raise not_found() from None
+
+
+async def category_ids_of(edition_id: int) -> dict[str, int]:
+    rows = await Category.select(Category.id, Category.code).where(Category.edition == edition_id)
+    return {r["code"]: r["id"] for r in rows}
+
+
+async def edition_of(row: dict) -> EditionState:
+    edition = await Edition.select(Edition.year).where(Edition.id == row["edition"]).first()
+    return await editions.get_edition(edition["year"])
+
+
+async def owned_row(owner: CurrentUser, nomination_id: UUID | str) -> dict:
+    """The raw row of a project of `owner`; 404 for anyone else's."""
+    key = parse_id(nomination_id)
+    row = await Nomination.select().where((Nomination.id == key) & (Nomination.owner == owner.id)).first()
+    if row is None:
+        raise not_found()
+    return row
+
+
+async def owner_address(nomination_id: UUID) -> tuple[str, str]:
+    """The owner's e-mail address and the language they read the site in."""
+    row = await Nomination.select(Nomination.owner.email, Nomination.owner.language).where(
+        Nomination.id == nomination_id).first()
+    return row["owner.email"], row["owner.language"]
+
+
+_SELECT = (
+    Nomination.all_columns(),
+    Nomination.category.code.as_alias("category_code"),
+    Nomination.edition.year.as_alias("year"),
+    Nomination.owner.email.as_alias("owner_email"),
+)
+
+
+def _shape(row: dict) -> dict:
+    sdgs = row["sdgs"]
+    declarations = row["declarations"]
+    return {
+        "id": str(row["id"]),
+        "year": row["year"],
+        "status": row["status"],
+        "category": row["category_code"],
+        "title": row["title"],
+        "entity_name": row["entity_name"],
+        "stakeholder_type": row["stakeholder_type"],
+        "country": row["country"],
+        "region": row["region"],
+        "contact_name": row["contact_name"],
+        "contact_email": row["contact_email"],
+        "website": row["website"],
+        "short_description": row["short_description"],
+        "sdgs": json.loads(sdgs) if isinstance(sdgs, str) else sdgs,
+        "sdg_linkages": row["sdg_linkages"],
+        "impact": row["impact"],
+        "partnerships": row["partnerships"],
+        "challenges": row["challenges"],
+        "project_status": row["project_status"],
+        "started_on": row["started_on"].isoformat() if isinstance(row["started_on"], date) else row["started_on"],
+        "owned_by_submitter": row["owned_by_submitter"],
+        "declarations": json.loads(declarations) if isinstance(declarations, str) else declarations,
+        "submitted_at": row["submitted_at"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "owner_email": row["owner_email"],
+        "eligibility_reason": row["eligibility_reason"],
+    }
+
+
+def public_view(item: dict) -> dict:
+    return {k: item[k] for k in PUBLIC_FIELDS} | {"year": item["year"], "status": public_status(item["status"])}
+
+
+async def get_full(nomination_id: UUID | str) -> dict:
+    key = parse_id(nomination_id)
+    row = await Nomination.select(*_SELECT).where(Nomination.id == key).first()
+    if row is None:
+        raise not_found()
+    return _shape(row)
+
+
+async def get_for_owner(owner: CurrentUser, nomination_id: UUID | str) -> dict:
+    item = await get_full(nomination_id)
+    if item["owner_email"] != owner.email:
+        raise not_found()
+    return item
+
+
+async def get_visible(viewer: CurrentUser | None, nomination_id: UUID | str, now: datetime,
+                      access: NominationAccess) -> tuple[dict, bool]:
+    """A project and whether the viewer sees every field (its owner, staff and judges)."""
+    item = await get_full(nomination_id)
+    if viewer is not None and (viewer.is_staff or item["owner_email"] == viewer.email):
+        return item, True
+    if viewer is not None and viewer.is_judge:
+        view = await access.judge_view(viewer, item, now)
+        if view is not None:
+            return view, True
+    phase = (await editions.get_edition(item["year"])).phase_at(now)
+    # Publication matters only outside the public phases (staff moved the phase back).
+    published = phase not in PUBLIC_PHASES and await Edition.exists().where(
+        (Edition.year == item["year"]) & Edition.published_at.is_not_null())
+    if not is_public(item["status"], phase, published):
+        raise not_found()
+    return public_view(item), False
+
+
+@dataclass
+class Filters:
+    category: str | None = None
+    status: str | None = None
+    q: str | None = None
+    region: str | None = None
+    stakeholder_type: str | None = None
+    sdg: int | None = None
+    country: str | None = None
+    offset: int = 0
+    limit: int = 20
+
+
+async def search(edition: EditionState, filters: Filters, everything: bool, now: datetime,
+                 owner: CurrentUser | None = None) -> tuple[list[dict], int]:
+    """The catalogue. The public sees nominated projects from the voting phase on (an empty
+    list before); staff (`everything`) see every project that is not a draft; an owner
+    listing their own (`owner`) sees their drafts too."""
+    row = await editions.edition_row(edition.year)
+    where = Nomination.edition == row["id"]
+    if owner is not None:
+        where &= Nomination.owner == owner.id
+    elif not everything:
+        if edition.phase_at(now) not in PUBLIC_PHASES:  # `rules.is_public`, for a whole list
+            return [], 0
+        # The public sees one status, nominated: filtering on finalist, winner or champion
+        # would tell the results before they are published (prizes/results publishes them).
+        if filters.status and filters.status != "nominated":
+            return [], 0
+        where &= Nomination.status.is_in(list(NOMINATED_STATUSES))
+    else:
+        where &= Nomination.status != "draft"
+    if filters.status:
+        if filters.status == "nominated":
+            where &= Nomination.status.is_in(list(NOMINATED_STATUSES))
+        else:
+            where &= Nomination.status == filters.status
+    if filters.category:
+        where &= Nomination.category.code == filters.category
+    if filters.region:
+        where &= Nomination.region == filters.region
+    if filters.stakeholder_type:
+        where &= Nomination.stakeholder_type == filters.stakeholder_type
+    if filters.country:
+        where &= Nomination.country == filters.country.upper()
+    if filters.q:
+        pattern = "%" + filters.q.replace("\\", "").replace("%", "").replace("_", " ").strip() + "%"
+        # SQLite's LIKE ignores ASCII case already; PostgreSQL needs ILIKE
+        match = (lambda column: column.like(pattern)) if is_sqlite() else (lambda column: column.ilike(pattern))
+        where &= match(Nomination.title) | match(Nomination.entity_name) | match(Nomination.short_description)
+    if filters.sdg:
+        # `sdgs` is stored as json.dumps(sorted goals), e.g. "[3, 10]": match the number as a
+        # whole element, first, middle or last.
+        goal = int(filters.sdg)
+        where &= (WhereRaw("CAST(sdgs AS TEXT) LIKE {}", f"[{goal}]") | WhereRaw("CAST(sdgs AS TEXT) LIKE {}", f"[{goal},%")
+                  | WhereRaw("CAST(sdgs AS TEXT) LIKE {}", f"% {goal},%") | WhereRaw("CAST(sdgs AS TEXT) LIKE {}", f"% {goal}]"))
+    total = await Nomination.count().where(where)
+    rows = await Nomination.select(*_SELECT).where(where).order_by(Nomination.category.position).order_by(
+        Nomination.title).order_by(Nomination.id).limit(filters.limit).offset(filters.offset)
+    return [_shape(r) for r in rows], total
