@@ -21,7 +21,8 @@ from core.settings import Settings
 from core.validation import clean_text
 from prizes.editions import queries as prize_queries
 from prizes.editions.services import require_phase
-from prizes.nominations.tables import Nomination
+from prizes.nominations.rules import is_public
+from prizes.nominations.services import mark_finalists
 from voting import fraud, queries
 from voting.queries import Target, VotingEdition
 from voting.rules import (
@@ -40,9 +41,6 @@ from voting.tables import Vote
 from voting.tallies import LIVE, Mark, TallyStore
 
 log = logging.getLogger("prizes.voting")
-
-PUBLIC_PHASES = ("voting", "selection", "announcement")
-
 
 @dataclass(frozen=True)
 class Origin:
@@ -322,14 +320,7 @@ async def compute_finalists(actor: Actor, year: int, now: datetime) -> dict[str,
         votes.update({s.nomination_id: s.votes for s in chosen})
     finalists = [UUID(nid) for ids in result.values() for nid in ids]
     async with transaction():
-        if finalists:
-            await Nomination.update({Nomination.status: "finalist"}).where(
-                (Nomination.edition == edition.id) & (Nomination.status == "nominated") & Nomination.id.is_in(finalists)
-            )
-        demote = (Nomination.edition == edition.id) & (Nomination.status == "finalist")
-        if finalists:
-            demote &= Nomination.id.not_in(finalists)
-        await Nomination.update({Nomination.status: "nominated"}).where(demote)
+        await mark_finalists(edition.id, finalists)
         await audit.record(actor, "edition.finalists", f"edition:{year}", "",
                            {"finalists": result, "valid_votes": votes, "shortlist_size": size,
                             "counting": counting_mode(edition.state.settings)})
@@ -346,7 +337,7 @@ async def visible_target(viewer: CurrentUser | None, nomination_id: object, now:
     target = await queries.vote_target(nomination_id)
     if target is None:
         raise NotFound(_("There is no such project."))
-    public = target.is_nominated and target.edition.state.phase_at(now) in PUBLIC_PHASES
+    public = is_public(target.status, target.edition.state.phase_at(now), False)
     privileged = viewer is not None and (viewer.is_staff or viewer.id == target.owner_id)
     if not public and not privileged:
         raise NotFound(_("There is no such project."))

@@ -1,7 +1,7 @@
 """Benchmark: the rankings of a whole edition — 1,300 projects in 18 categories, 5 judges per
 category who each score every project of it (6,500 sheets), 7 criteria on a 1-10 scale.
 
-    .venv/bin/python bench/judging.py [--runs 15] [--seed 2027]
+    .venv/bin/python -m bench.rankings [--runs 15] [--seed 2027]   (or: python bench/rankings.py)
 
 Prints, for the same data in the same run, the median and best time of:
 
