@@ -30,17 +30,23 @@ import random
 import re
 import secrets
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+if __package__ in (None, ""):  # run as a script: the project's root first on the path, not bench/
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+from tests.servers import serving  # noqa: E402
+
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -195,57 +201,6 @@ def migrate(env: dict[str, str]) -> None:
         raise SystemExit(f"`main.py migrate` failed:\n{result.stdout}\n{result.stderr}")
 
 
-class Server:
-    def __init__(self, env: dict[str, str], workers: int, log_path: Path) -> None:
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log_path = log_path
-        with log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "main.py", "serve", "--no-migrate", "--host", "127.0.0.1", "--port", str(self.port),
-                 "--workers", str(workers)],
-                cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def wait_ready(self) -> None:
-        import httpx
-
-        deadline = time.monotonic() + 60
-        while True:
-            if self.process.poll() is not None:
-                raise SystemExit(f"the server exited with {self.process.returncode}:\n{self.log()}")
-            try:
-                if httpx.get(f"{self.base}/api/editions/current", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit(f"the server did not answer within 60 s:\n{self.log()}")
-            time.sleep(0.2)
-
-    def log(self) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-40:])
-        except OSError:
-            return "(no log)"
-
-    def stop(self) -> None:
-        """SIGINT, as granian expects; the process group is killed if it has not stopped
-        within 10 s (a worker still busy with requests the load generator left behind)."""
-        if self.process.poll() is None:
-            began = time.monotonic()
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-                print(f"the server did not stop within 10 s of SIGINT and was killed:\n{self.log()}", file=sys.stderr)
-            else:
-                print(f"server stopped in {time.monotonic() - began:.1f} s", file=sys.stderr)
-
-
 # --- load ----------------------------------------------------------------------------------
 
 
@@ -397,16 +352,16 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="prizes-bench-"))
     started = time.monotonic()
     database = fresh_database(os.environ.get("DATABASE_URL"), tmp)
-    server: Server | None = None
+    stack = ExitStack()
     try:
         env = server_env(database.url, tmp / "var")
         # This process reads its settings (piccolo_conf) from the same environment.
         os.environ.update(DATABASE_URL=database.url, PRIZES_VAR_DIR=env["PRIZES_VAR_DIR"])
         migrate(env)
         expected = asyncio.run(populate(database.url, args.projects))
-        server = Server(env, args.workers, tmp / "server.log")
-        server.wait_ready()
-        sizes = check_pages(server.base, expected)
+        base, _process = stack.enter_context(
+            serving("--no-migrate", "--workers", str(args.workers), env=env, log_path=tmp / "server.log"))
+        sizes = check_pages(base, expected)
         engine = "PostgreSQL" if database.url.startswith("postgresql") else "SQLite"
         redis = "REDIS_URL" if os.environ.get("REDIS_URL") else "private Redis"
         print(f"{engine} ({database.url}), {redis}; {expected['projects']} nominated projects in 18 categories, "
@@ -426,10 +381,10 @@ def main() -> int:
         results: list[Result] = []
         def measure(name: str, path: str, seconds: float) -> Result:
             if loader == "wrk":
-                result = run_wrk(server.base, name, path, args.connections, args.threads, seconds, sizes[path])
+                result = run_wrk(base, name, path, args.connections, args.threads, seconds, sizes[path])
             else:
-                result = run_httpx(server.base, name, path, args.connections, seconds, sizes[path])
-            drain(server.base)
+                result = run_httpx(base, name, path, args.connections, seconds, sizes[path])
+            drain(base)
             return result
 
         for name, path in endpoints:
@@ -447,8 +402,7 @@ def main() -> int:
         print(f"\ntotal time {time.monotonic() - started:.1f} s")
         return 1 if any(r.errors for r in results) else 0
     finally:
-        if server is not None:
-            server.stop()
+        stack.close()
         database.drop()
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -23,7 +23,9 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if __package__ in (None, ""):  # run as a script: the project's root first on the path, not bench/
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
 
 from judging.rules import Criterion, ProjectRef, Sheet, rank_projects, scorer  # noqa: E402
 

@@ -22,10 +22,12 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if __package__ in (None, ""):  # run as a script: the project's root first on the path, not bench/
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from prizes.nominations.rules import REGIONS, STAKEHOLDER_TYPES
-from prizes.editions.rules import DEFAULT_CATEGORIES
+
+from prizes.editions.rules import DEFAULT_CATEGORIES  # noqa: E402
+from prizes.nominations.rules import REGIONS, STAKEHOLDER_TYPES  # noqa: E402
 from reports.book import book_html, prepare_photos  # noqa: E402
 from reports.builder import BookSource, FiguresIn, LaureateIn, PhotoIn, build_book  # noqa: E402
 from reports.exporters import CertificateData, file_image_src, render_certificate_html, render_pdf  # noqa: E402

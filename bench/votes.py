@@ -29,8 +29,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,6 +38,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+
+if __package__ in (None, ""):  # run as a script: the project's root first on the path, not bench/
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+from tests.servers import serving  # noqa: E402
+
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -275,48 +279,10 @@ async def prepare(env: dict[str, str], voters: int, projects: int) -> list[tuple
 # --- the server and the load ----------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def server(env: dict[str, str], workers: int):
-    port = _free_port()
-    out = tempfile.TemporaryFile(mode="w+")
-    process = subprocess.Popen(
-        [sys.executable, "main.py", "serve", "--port", str(port), "--workers", str(workers), "--no-migrate"],
-        cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                out.seek(0)
-                raise SystemExit(f"server exited: {out.read()}")
-            try:
-                if httpx.get(f"{base}/api/editions/current", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("server did not start")
-            time.sleep(0.2)
+    with serving("--workers", str(workers), "--no-migrate", env=env) as (base, _process):
         yield base
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            pass
-        try:  # the workers (and the private Redis) too, whatever state they are in
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        process.wait()
-        out.close()
 
 
 def sign_in(base: str, email: str, address: str) -> tuple[str, str]:

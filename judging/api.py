@@ -11,7 +11,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 
 from accounts.guards import current_user, requires_judge, requires_staff
 from core.clock import utcnow
-from judging import queries, services
+from judging import access, queries, services
 from judging.schemas import (
     AssignmentIn,
     AssignmentOut,
@@ -121,7 +121,7 @@ class JudgingApiController(Controller):
         project = await queries.judge_project(user, nomination_id, utcnow())
         sheet = await queries.sheet_row(project.row["id"], user.id, project.round)
         return {
-            "project": queries.judge_view(project.row, project.blind),
+            "project": access.judge_view(project.row, project.blind),
             "round": project.round,
             "blind": project.blind,
             "rubric": RubricOut.of(project.config),

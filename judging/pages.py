@@ -14,7 +14,7 @@ from core.errors import DomainError, FieldError, InvalidInput
 from core.i18n import gettext as _
 from core.i18n import ngettext
 from core.templating import page_context
-from judging import queries, services
+from judging import access, queries, services
 from judging.rules import (
     OUTLIER_FACTOR,
     OUTLIER_FLOOR,
@@ -90,7 +90,7 @@ class JudgePagesController(Controller):
             "scores": {c.key: sheet["scores"].get(c.key, "") for c in project.config.criteria},
             "comment": sheet["comment"],
         }
-        view = queries.judge_view(row, project.blind)
+        view = access.judge_view(row, project.blind)
         for name, labels in (("stakeholder_type", STAKEHOLDER_LABELS), ("region", REGION_LABELS),
                              ("project_status", PROJECT_STATUS_LABELS)):
             view[name] = _(labels[view[name]]) if view[name] in labels else view[name]

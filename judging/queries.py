@@ -1,14 +1,13 @@
-"""Reads of judging: a round's rubric and settings, who may see which project, the judge's
-queue, sheets, the rankings and the progress staff follow.
+"""Reads of judging: a round's rubric and settings, the project a judge may score now, the
+judge's queue, sheets, the rankings and the progress staff follow.
 
-Who may see a project (a judge, in `judge_project`): it is not a draft, the judge is on the
-panel of its category, is not conflicted (declared or automatic), and the project is in the
-round open now (nomination round: submitted, eligible or ineligible projects; selection
-round: the finalists). Anything else answers 404, as if the project did not exist."""
+Who may see a project (a judge, in `judge_project`): the access rules of `judging.access`
+(not a draft, on the panel, not conflicted), and the project is in the round open now
+(nomination round: submitted, eligible or ineligible projects; selection round: the
+finalists). Anything else answers 404, as if the project did not exist."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable
@@ -18,14 +17,23 @@ from accounts.services import CurrentUser
 from accounts.tables import User
 from core.errors import FieldError, InvalidInput, NotFound
 from core.i18n import gettext as _
+from judging.access import (
+    PROJECT_COLUMNS,
+    entitled_judges,
+    facts,
+    load_json,
+    not_found,
+    open_round,
+    panels,
+    project_row,
+    require_on_panel,
+)
 from judging.rules import (
-    BLIND_FIELDS,
     DEFAULT_CRITERIA,
     DEFAULT_GUIDANCE,
     ROUND_STATUSES,
     ROUNDS,
     default_round,
-    ConflictFacts,
     Criterion,
     ProjectRef,
     Ranking,
@@ -41,19 +49,8 @@ from judging.rules import (
 from judging.tables import DeclaredConflict, JudgeAssignment, JudgingRound, ScoreSheet
 from prizes.editions import queries as edition_queries
 from prizes.editions.rules import EditionState
-from prizes.editions.services import PhaseClosed
 from prizes.editions.tables import Category
 from prizes.nominations.tables import Nomination
-
-
-def not_found() -> NotFound:
-    return NotFound(_("There is no such project."))
-
-
-def load_json(raw, empty):
-    if isinstance(raw, str):
-        return json.loads(raw or json.dumps(empty))
-    return raw if raw is not None else empty
 
 
 def check_round(round_: str | None, key: str = "round") -> str:
@@ -106,68 +103,6 @@ async def round_config(year: int, round_: str) -> RoundConfig:
 
 # --- projects as judges see them -------------------------------------------------------------
 
-_PROJECT = (
-    Nomination.all_columns(),
-    Nomination.category.code.as_alias("category_code"),
-    Nomination.category.position.as_alias("category_position"),
-    Nomination.edition.year.as_alias("year"),
-    Nomination.owner.email.as_alias("owner_email"),
-)
-
-
-async def project_row(nomination_id: UUID | str) -> dict:
-    """A submitted project (any status but draft), with its category code, year and owner's
-    address; 404 otherwise."""
-    try:
-        key = UUID(str(nomination_id))
-    except ValueError:
-        raise not_found() from None
-    row = await Nomination.select(*_PROJECT).where(Nomination.id == key).first()
-    if row is None or row["status"] == "draft":
-        raise not_found()
-    return row
-
-
-def facts(judge_id, judge_email: str, row: dict) -> ConflictFacts:
-    return ConflictFacts(judge_id, judge_email, row["owner"], row["owner_email"], row["contact_email"])
-
-
-async def is_assigned(judge_id: UUID, category_id: int) -> bool:
-    return await JudgeAssignment.exists().where(
-        (JudgeAssignment.judge == judge_id) & (JudgeAssignment.category == category_id)
-    )
-
-
-async def declared_conflict(judge_id: UUID, nomination_id: UUID) -> dict | None:
-    return await DeclaredConflict.select().where(
-        (DeclaredConflict.judge == judge_id) & (DeclaredConflict.nomination == nomination_id)
-    ).first()
-
-
-async def conflict_of(judge: CurrentUser, row: dict) -> str | None:
-    """Why `judge` is conflicted on the project: "declared", a key of
-    `rules.CONFLICT_REASONS`, or None."""
-    if await declared_conflict(judge.id, row["id"]):
-        return "declared"
-    return automatic_conflict(facts(judge.id, judge.email, row))
-
-
-async def require_on_panel(judge: CurrentUser, row: dict) -> None:
-    """404 unless the judge is on the panel of the project's category and not conflicted."""
-    if not await is_assigned(judge.id, row["category"]) or await conflict_of(judge, row):
-        raise not_found()
-
-
-def open_round(edition: EditionState, now: datetime) -> str:
-    """The round open now, or 403 by the phase rule."""
-    round_ = round_of_phase(edition.phase_at(now))
-    if round_ is None:
-        raise PhaseClosed(_(
-            "Judging is only possible during the nomination or selection phase; the %(year)s edition is in "
-            "another phase.", year=edition.year))
-    return round_
-
-
 @dataclass(frozen=True)
 class JudgeProject:
     row: dict
@@ -189,38 +124,6 @@ async def judge_project(judge: CurrentUser, nomination_id: UUID | str, now: date
     if row["status"] not in ROUND_STATUSES[round_]:
         raise not_found()
     return JudgeProject(row, edition, round_, await round_config(edition.year, round_))
-
-
-def judge_view(row: dict, blind: bool) -> dict[str, Any]:
-    """What a judge reads of a project; in blind mode without who submitted it or how to
-    reach them."""
-    view = {
-        "id": str(row["id"]),
-        "year": row["year"],
-        "category": row["category_code"],
-        "status": row["status"],
-        "title": row["title"],
-        "entity_name": row["entity_name"],
-        "stakeholder_type": row["stakeholder_type"],
-        "country": row["country"],
-        "region": row["region"],
-        "contact_name": row["contact_name"],
-        "contact_email": row["contact_email"],
-        "website": row["website"],
-        "owner_email": row["owner_email"],
-        "short_description": row["short_description"],
-        "sdgs": load_json(row["sdgs"], []),
-        "sdg_linkages": row["sdg_linkages"],
-        "impact": row["impact"],
-        "partnerships": row["partnerships"],
-        "challenges": row["challenges"],
-        "project_status": row["project_status"],
-        "started_on": row["started_on"].isoformat() if row["started_on"] else None,
-    }
-    if blind:
-        for name in BLIND_FIELDS:
-            view.pop(name)
-    return view
 
 
 # --- sheets ----------------------------------------------------------------------------------
@@ -251,50 +154,13 @@ def sheet_out(nomination_id, round_: str, row: dict | None, criteria: Iterable[C
     }
 
 
-async def _entitled_judges(category_id: int, rows: list[dict]) -> dict[str, set[str]]:
-    """For each project (id as text), the ids (as text) of the judges on its category's
-    panel who are not conflicted on it."""
-    return (await _panels([category_id], rows))[0]
-
-
-async def _panels(category_ids: list[int], rows: list[dict]) -> tuple[dict[str, set[str]], dict[str, dict]]:
-    """(project id → entitled judge ids, judge id → {email, display_name, categories}) for
-    the projects `rows` of the categories `category_ids`. Ids as text."""
-    assignments = await JudgeAssignment.select(
-        JudgeAssignment.judge, JudgeAssignment.category, JudgeAssignment.category.code.as_alias("code"),
-        JudgeAssignment.judge.email.as_alias("email"), JudgeAssignment.judge.display_name.as_alias("name"),
-    ).where(JudgeAssignment.category.is_in(category_ids)) if category_ids else []
-    judges: dict[str, dict] = {}
-    by_category: dict[int, list[str]] = {}
-    for a in assignments:
-        jid = str(a["judge"])
-        info = judges.setdefault(jid, {"id": a["judge"], "email": a["email"], "display_name": a["name"],
-                                       "categories": []})
-        info["categories"].append(a["code"])
-        by_category.setdefault(a["category"], []).append(jid)
-    declared: set[tuple[str, str]] = set()
-    if rows and judges:
-        for c in await DeclaredConflict.select(DeclaredConflict.judge, DeclaredConflict.nomination).where(
-            DeclaredConflict.nomination.is_in([r["id"] for r in rows])
-        ):
-            declared.add((str(c["judge"]), str(c["nomination"])))
-    entitled: dict[str, set[str]] = {}
-    for r in rows:
-        pid = str(r["id"])
-        entitled[pid] = {
-            jid for jid in by_category.get(r["category"], [])
-            if (jid, pid) not in declared and automatic_conflict(facts(judges[jid]["id"], judges[jid]["email"], r)) is None
-        }
-    return entitled, judges
-
-
 async def panel_view(project: JudgeProject, judge: CurrentUser) -> dict[str, Any] | None:
     """The other judges' submitted sheets for the project, without their names, and their
     mean; only when staff let the judges of the round see each other's scores."""
     if not project.config.share_scores:
         return None
     row = project.row
-    entitled = (await _entitled_judges(row["category"], [row]))[str(row["id"])]
+    entitled = (await entitled_judges(row["category"], [row]))[str(row["id"])]
     criteria = list(project.config.criteria)
     sheets = []
     for s in await ScoreSheet.select().where(
@@ -325,7 +191,7 @@ async def queue(judge: CurrentUser, now: datetime) -> tuple[str | None, list[dic
     )]
     if not category_ids:
         return round_, []
-    rows = await Nomination.select(*_PROJECT).where(
+    rows = await Nomination.select(*PROJECT_COLUMNS).where(
         Nomination.category.is_in(category_ids) & Nomination.status.is_in(list(ROUND_STATUSES[round_]))
     ).order_by(Nomination.category.position).order_by(Nomination.title).order_by(Nomination.id)
     declared = {c["nomination"] for c in await DeclaredConflict.select(DeclaredConflict.nomination).where(
@@ -387,10 +253,10 @@ async def ranking(year: int, code: str | None, round_: str) -> CategoryRanking:
     its panel, conflicted sheets left out."""
     category = await category_row(year, code)
     config = await round_config(year, round_)
-    rows = await Nomination.select(*_PROJECT).where(
+    rows = await Nomination.select(*PROJECT_COLUMNS).where(
         (Nomination.category == category["id"]) & Nomination.status.is_in(ranking_statuses(round_))
     )
-    entitled, judges = await _panels([category["id"]], rows)
+    entitled, judges = await panels([category["id"]], rows)
     total_of = scorer(config.criteria)
     sheets = []
     if rows:
@@ -412,10 +278,10 @@ async def progress(year: int, round_: str) -> dict[str, Any]:
     edition = await edition_queries.edition_row(year)
     categories = await Category.select(Category.id, Category.code).where(Category.edition == edition["id"]).order_by(
         Category.position)
-    rows = await Nomination.select(*_PROJECT).where(
+    rows = await Nomination.select(*PROJECT_COLUMNS).where(
         (Nomination.edition == edition["id"]) & Nomination.status.is_in(ranking_statuses(round_))
     ).order_by(Nomination.category.position).order_by(Nomination.title).order_by(Nomination.id)
-    entitled, judges = await _panels([c["id"] for c in categories], rows)
+    entitled, judges = await panels([c["id"] for c in categories], rows)
     states: dict[tuple[str, str], str] = {}
     if rows:
         for s in await ScoreSheet.select(ScoreSheet.nomination, ScoreSheet.judge, ScoreSheet.status).where(
@@ -458,10 +324,10 @@ async def assignments(year: int) -> list[dict]:
 async def conflicts(year: int) -> list[dict]:
     """Every conflict of the edition's panels, declared or automatic."""
     edition = await edition_queries.edition_row(year)
-    rows = await Nomination.select(*_PROJECT).where(
+    rows = await Nomination.select(*PROJECT_COLUMNS).where(
         (Nomination.edition == edition["id"]) & (Nomination.status != "draft"))
     categories = list({r["category"] for r in rows})
-    _entitled, judges = await _panels(categories, rows)
+    _entitled, judges = await panels(categories, rows)
     by_id = {str(r["id"]): r for r in rows}
     out = []
     for c in await DeclaredConflict.select(

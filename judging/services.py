@@ -21,7 +21,7 @@ from core.i18n import in_language, ngettext
 from core.mail import Mail, enqueue
 from core.templating import render_text
 from core.validation import clean_text
-from judging import queries
+from judging import access, queries
 from judging.queries import RoundConfig, check_round
 from judging.rules import (
     clean_scores,
@@ -47,7 +47,7 @@ async def assign_judge(email: str, category: str, year: int | None, actor: Actor
     row = await queries.category_row(edition.year, category)
     already = Conflict(_("This judge is already on the panel of %(code)s.", code=row["code"]),
                        [FieldError("email", _("Already assigned to this category."))])
-    if await queries.is_assigned(user["id"], row["id"]):
+    if await access.is_assigned(user["id"], row["id"]):
         raise already
     try:
         async with transaction():
@@ -85,17 +85,17 @@ async def unassign_judge(email: str, category: str, year: int | None, actor: Act
 async def declare_conflict(judge: CurrentUser, nomination_id: UUID | str, reason: str | None, now: datetime) -> dict:
     """The judge declares a conflict on a project of their panel: from then on they can
     neither see, score nor screen it, and any sheet of theirs on it no longer counts."""
-    row = await queries.project_row(nomination_id)
-    if not await queries.is_assigned(judge.id, row["category"]):
-        raise queries.not_found()
+    row = await access.project_row(nomination_id)
+    if not await access.is_assigned(judge.id, row["category"]):
+        raise access.not_found()
     errors = FieldErrors()
     reason = clean_text(errors, "reason", reason, max_length=2000, multiline=True)
     errors.raise_if_any()
-    if await queries.declared_conflict(judge.id, row["id"]):
+    if await access.declared_conflict(judge.id, row["id"]):
         raise Conflict(_("You already declared a conflict of interest on this project."),
                        [FieldError("nomination_id", _("Already declared."))])
-    if await queries.conflict_of(judge, row):
-        raise queries.not_found()
+    if await access.conflict_of(judge, row):
+        raise access.not_found()
     try:
         async with transaction():
             await DeclaredConflict.insert(DeclaredConflict(judge=judge.id, nomination=row["id"], reason=reason,
@@ -115,11 +115,11 @@ async def screening_policy(actor: CurrentUser, nomination: dict) -> None:
     category and not conflicted (404 otherwise, as the project is not theirs to see)."""
     if actor.is_staff:
         return
-    if not await queries.is_assigned(actor.id, nomination["category"]):
-        raise queries.not_found()
-    row = await queries.project_row(nomination["id"])
-    if await queries.conflict_of(actor, row):
-        raise queries.not_found()
+    if not await access.is_assigned(actor.id, nomination["category"]):
+        raise access.not_found()
+    row = await access.project_row(nomination["id"])
+    if await access.conflict_of(actor, row):
+        raise access.not_found()
 
 
 async def judge_view_policy(viewer: CurrentUser, item: dict, now: datetime) -> dict | None:
@@ -130,7 +130,7 @@ async def judge_view_policy(viewer: CurrentUser, item: dict, now: datetime) -> d
         project = await queries.judge_project(viewer, item["id"], now)
     except (NotFound, Forbidden):
         return None
-    return queries.judge_view(project.row, project.blind)
+    return access.judge_view(project.row, project.blind)
 
 
 class JudgingAccess:
@@ -202,7 +202,7 @@ async def save_rubric(year: int, round_: str | None, criteria: Sequence[dict], g
         if not updated:
             raise _frozen()
         await audit.record(actor, "judging.rubric", f"judging:{year}", reason,
-                           {"round": round_, "from": queries.load_json(row["criteria"], []), "to": new})
+                           {"round": round_, "from": access.load_json(row["criteria"], []), "to": new})
     return await queries.round_config(year, round_)
 
 
@@ -257,7 +257,7 @@ async def save_sheet(judge: CurrentUser, nomination_id: UUID | str, scores: dict
             await JudgingRound.update({JudgingRound.rubric_frozen_at: now}).where(
                 (JudgingRound.id == round_row["id"]) & JudgingRound.rubric_frozen_at.is_null())
             round_row = await JudgingRound.select().where(JudgingRound.id == round_row["id"]).first()
-        criteria = criteria_from(queries.load_json(round_row["criteria"], []))
+        criteria = criteria_from(access.load_json(round_row["criteria"], []))
         problems = sheet_errors(scores, criteria, complete=submit)
         if problems:
             raise InvalidInput(problems, _("Some scores are not valid.") if not submit else
@@ -287,7 +287,7 @@ async def reopen_sheet(nomination_id: UUID | str, email: str, round_: str | None
                        now: datetime) -> dict:
     """Staff reopen a submitted sheet (back to a draft its judge can change and submit
     again); the reason is required and kept in the audit log."""
-    row = await queries.project_row(nomination_id)
+    row = await access.project_row(nomination_id)
     edition = await edition_queries.get_edition(row["year"])
     round_ = check_round(round_ or round_of_phase(edition.phase_at(now)) or default_round(edition.phase_at(now)))
     errors = FieldErrors()

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
 from uuid import UUID
 
 from core.db import is_sqlite
@@ -31,6 +33,15 @@ from voting.rules import (
     signal_id,
 )
 from voting.tables import Vote
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+@lru_cache(maxsize=1)
+def disposable_domains() -> frozenset[str]:
+    """The shipped list (voting/data/disposable_domains.txt)."""
+    lines = (DATA_DIR / "disposable_domains.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
 
 
 def _epoch_seconds(column: str) -> str:
@@ -142,7 +153,7 @@ async def signals(edition: VotingEdition) -> list[dict]:
         found.append(item)
 
     domains = await Vote.select(Vote.email_domain).where(Vote.edition == edition.id).distinct()
-    for domain in sorted(d["email_domain"] for d in domains if d["email_domain"] and is_disposable(d["email_domain"])):
+    for domain in sorted(d["email_domain"] for d in domains if d["email_domain"] and is_disposable(d["email_domain"], disposable_domains())):
         rows = await _vote_rows((Vote.edition == edition.id) & (Vote.email_domain == domain))
         item = _base("disposable", signal_id("disposable", year, domain))
         item.update(_summary(rows), domain=domain,

@@ -16,7 +16,8 @@ from prizes.editions.rules import PHASES, EditionState, PhaseWindow
 from prizes.editions.tables import Category, Edition, EditionPhase
 from prizes.nominations.rules import NOMINATED_STATUSES
 from prizes.nominations.tables import Nomination
-from voting.rules import COUNT_COMPLETE, redis_id
+from voting.keys import redis_id
+from voting.rules import COUNT_COMPLETE
 from voting.tables import Vote
 
 

@@ -1,6 +1,6 @@
-"""Pure rules of public voting: Redis key names, the counting mode, the finalists'
-shortlist and its tie rule, the fraud signals' definitions, and the campaign badge.
-No I/O here except reading the shipped list of disposable e-mail domains once."""
+"""Pure rules of public voting: the counting mode, receipts, the finalists' shortlist and its
+tie rule, and the fraud signals' definitions. No I/O (Redis key names are `voting.keys`, the
+badge `voting.badge`, the shipped list of disposable domains is read by `voting.fraud`)."""
 
 from __future__ import annotations
 
@@ -9,52 +9,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from functools import lru_cache
-from html import escape
-from pathlib import Path
 from typing import Iterable, Mapping, Sequence
-
-DATA_DIR = Path(__file__).resolve().parent / "data"
-
-# --- Redis keys -----------------------------------------------------------------------------
-# Every key of one category of one edition carries the hash tag {year:code}, so each atomic
-# step (a Lua script) touches one Redis Cluster slot; the 18 categories of an edition spread
-# over 18 slots. Per-edition keys (the rebuild lock) carry {year}.
-
-
-@dataclass(frozen=True)
-class TallyKeys:
-    """The Redis keys of one category of one edition, in the order the scripts take them."""
-
-    ballots: str  # hash voter -> nomination: the votes applied to this slot (the one-vote marker)
-    raw: str  # hash nomination -> raw votes
-    valid: str  # hash nomination -> valid votes (not voided; complete ballots if required)
-    voided: str  # set of voters whose vote in this category is voided
-    complete: str  # set of voters whose ballot is complete (only read in "complete" mode)
-    epoch: str  # the counting mode the slot was built with; missing = lost, rebuild
-
-    def all(self) -> list[str]:
-        return [self.ballots, self.raw, self.valid, self.voided, self.complete, self.epoch]
-
-
-def tally_keys(year: int, code: str) -> TallyKeys:
-    tag = f"{{{year}:{code}}}"
-    return TallyKeys(
-        ballots=f"prizes:ballots:{tag}",
-        raw=f"prizes:tally:{tag}:raw",
-        valid=f"prizes:tally:{tag}:valid",
-        voided=f"prizes:voided:{tag}",
-        complete=f"prizes:complete:{tag}",
-        epoch=f"prizes:tally-epoch:{tag}",
-    )
-
-
-def rebuild_lock_key(year: int) -> str:
-    return f"prizes:tally-lock:{{{year}}}"
-
-
-SWEEP_LOCK_KEY = "prizes:tally-sweep-lock"
-SWEEP_CURSOR_KEY = "prizes:tally-sweep-cursor"
 
 COUNT_ALL = "all"
 COUNT_COMPLETE = "complete"
@@ -63,11 +18,6 @@ COUNT_COMPLETE = "complete"
 def counting_mode(settings: Mapping[str, object]) -> str:
     """`complete` when the edition counts only complete ballots (a vote in every category)."""
     return COUNT_COMPLETE if settings.get("complete_ballots") else COUNT_ALL
-
-
-def redis_id(value) -> str:
-    """Ids as Redis stores them: the UUID's 32 hex digits."""
-    return str(value).replace("-", "").lower()
 
 
 # --- votes ----------------------------------------------------------------------------------
@@ -201,49 +151,7 @@ def parse_signal_id(text: str) -> SignalRef | None:
     return SignalRef(kind, year, (tail,))
 
 
-@lru_cache(maxsize=1)
-def disposable_domains() -> frozenset[str]:
-    """The shipped list (voting/data/disposable_domains.txt)."""
-    lines = (DATA_DIR / "disposable_domains.txt").read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
-
-
-def is_disposable(domain: str, listed: frozenset[str] | None = None) -> bool:
+def is_disposable(domain: str, listed: frozenset[str]) -> bool:
     """The domain or any parent domain of it is on the list (`x.mailinator.com` too)."""
-    listed = disposable_domains() if listed is None else listed
     labels = domain.lower().strip(".").split(".")
     return any(".".join(labels[i:]) in listed for i in range(len(labels) - 1))
-
-
-# --- the campaign badge -----------------------------------------------------------------------
-
-_XML_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
-BADGE_WIDTH, BADGE_HEIGHT = 360, 64
-
-
-def _xml_text(text: str) -> str:
-    return escape(_XML_UNSAFE.sub("", text), quote=True)
-
-
-def _shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def badge_svg(title: str, label: str, call: str, brand: str) -> str:
-    """An accessible SVG badge: `label` ("Vote for <title> — WSIS Prizes <year>") is its
-    accessible name; `call` ("Vote for"), the title and `brand` ("WSIS Prizes 2026") are its
-    three lines. Every text is escaped, so a hostile title stays text."""
-    name = _xml_text(label)
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{BADGE_WIDTH}" height="{BADGE_HEIGHT}" '
-        f'viewBox="0 0 {BADGE_WIDTH} {BADGE_HEIGHT}" role="img" aria-labelledby="badge-title">'
-        f'<title id="badge-title">{name}</title>'
-        f'<rect width="{BADGE_WIDTH}" height="{BADGE_HEIGHT}" rx="6" fill="#00539b"/>'
-        f'<rect x="0" y="0" width="8" height="{BADGE_HEIGHT}" rx="3" fill="#f2a900"/>'
-        '<g font-family="DejaVu Sans, Verdana, Arial, sans-serif" fill="#ffffff" aria-hidden="true">'
-        f'<text x="20" y="20" font-size="12" font-weight="bold">{_xml_text(call)}</text>'
-        f'<text x="20" y="38" font-size="13">{_xml_text(_shorten(title, 46))}</text>'
-        f'<text x="20" y="55" font-size="11">{_xml_text(brand)}</text>'
-        "</g></svg>"
-    )

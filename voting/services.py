@@ -25,16 +25,16 @@ from prizes.nominations.rules import is_public
 from prizes.nominations.services import mark_finalists
 from voting import fraud, queries
 from voting.queries import Target, VotingEdition
+from voting.badge import badge_svg
+from voting.keys import redis_id
 from voting.rules import (
     COUNT_COMPLETE,
     Standing,
     agent_hash,
-    badge_svg,
     counting_mode,
     email_domain,
     new_receipt,
     parse_signal_id,
-    redis_id,
     shortlist,
 )
 from voting.tables import Vote

@@ -9,7 +9,7 @@ only ever holds votes the database holds, and every step below is idempotent:
   (applied, not voided, and — when the edition requires complete ballots — the ballot
   complete). Re-applying a vote, a void or a completion changes nothing; applying them in
   any order gives the same counts. One Lua script does it, on keys of one category of one
-  edition, which share one Redis Cluster slot (`voting.rules.tally_keys`).
+  edition, which share one Redis Cluster slot (`voting.keys.tally_keys`).
 - each category's slot holds an epoch key, set when the slot was (re)built from the
   database. A missing epoch means Redis lost the slot (a restart with no data, a failover):
   the next vote, tally read or sweeper tick rebuilds the edition's slots from the database,
@@ -39,14 +39,8 @@ from core.i18n import gettext as _
 from prizes.editions.tables import Edition
 from voting import queries
 from voting.queries import RecordedVote, VotingEdition
-from voting.rules import (
-    COUNT_COMPLETE,
-    SWEEP_CURSOR_KEY,
-    SWEEP_LOCK_KEY,
-    counting_mode,
-    rebuild_lock_key,
-    tally_keys,
-)
+from voting.keys import SWEEP_CURSOR_KEY, SWEEP_LOCK_KEY, rebuild_lock_key, tally_keys
+from voting.rules import COUNT_COMPLETE, counting_mode
 
 log = logging.getLogger("prizes.tallies")
 

@@ -93,7 +93,8 @@ _SELECT = (
 )
 
 
-def _shape(row: dict) -> dict:
+def shape(row: dict) -> dict:
+    """A project row (with `category_code`, `year`, `owner_email`) as plain data: every field."""
     sdgs = row["sdgs"]
     declarations = row["declarations"]
     return {
@@ -136,7 +137,7 @@ async def get_full(nomination_id: UUID | str) -> dict:
     row = await Nomination.select(*_SELECT).where(Nomination.id == key).first()
     if row is None:
         raise not_found()
-    return _shape(row)
+    return shape(row)
 
 
 async def get_for_owner(owner: CurrentUser, nomination_id: UUID | str) -> dict:
@@ -224,4 +225,4 @@ async def search(edition: EditionState, filters: Filters, everything: bool, now:
     total = await Nomination.count().where(where)
     rows = await Nomination.select(*_SELECT).where(where).order_by(Nomination.category.position).order_by(
         Nomination.title).order_by(Nomination.id).limit(filters.limit).offset(filters.offset)
-    return [_shape(r) for r in rows], total
+    return [shape(r) for r in rows], total

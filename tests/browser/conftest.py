@@ -14,16 +14,13 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from core.settings import Settings
+from tests.servers import free_port, serving
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -61,31 +58,6 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _tail(path: Path, lines: int = 60) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no server log)"
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """Granian stops its worker on SIGINT; the process group (ours: started with
-    start_new_session) is killed only if it does not."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
 @pytest.fixture(scope="package")
 def live_server(database, redis_url):
     """The base URL of the site served by `python main.py serve` (granian, one worker) on a
@@ -97,7 +69,7 @@ def live_server(database, redis_url):
     if not CHROMIUM.exists():
         pytest.skip(SKIP_REASON)
     settings = Settings.from_env()
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = dict(os.environ)
     env.update(
@@ -120,34 +92,12 @@ def live_server(database, redis_url):
     )
     log_path = settings.var_dir / f"browser-server-{port}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "main.py", "serve", "--no-migrate", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the server exited with {process.returncode}:\n{_tail(log_path)}")
-            try:
-                if httpx.get(f"{base_url}/static/site.css", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not answer on {base_url} within 60 s:\n{_tail(log_path)}")
-            time.sleep(0.1)
+    with serving("--no-migrate", "--workers", "1", env=env, port=port, ready_path="/static/site.css",
+                 log_path=log_path) as (_base, process):
         yield base_url
-    finally:
-        _stop(process)
     if process.returncode not in (0, -signal.SIGINT):
-        print(f"server exit status {process.returncode}; log:\n{_tail(log_path)}", file=sys.stderr)
+        print(f"server exit status {process.returncode}; log:\n{log_path.read_text(errors='replace')[-4000:]}",
+              file=sys.stderr)
 
 
 @pytest.fixture(scope="package")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import ApiClient, signed_in
-from tests.judging.builders import judge_account
+from tests.judging.factories import judge_account
 
 
 async def _client(app, email: str) -> ApiClient:

@@ -8,7 +8,7 @@ import pytest
 
 from core.audit import entries
 from tests.factories import ApiClient, set_phase
-from tests.judging.builders import judge_account, scores, submit_project
+from tests.judging.factories import judge_account, scores, submit_project
 
 
 async def _sees(api: ApiClient, nid: str) -> dict[str, int]:

@@ -7,7 +7,7 @@ import re
 from core.tables import OutgoingMail
 from judging.tables import JudgeAssignment, ScoreSheet
 from tests.factories import ApiClient, make_user, set_phase
-from tests.judging.builders import SCORES, scores, submit_project
+from tests.judging.factories import SCORES, scores, submit_project
 
 
 async def post_form(api: ApiClient, url: str, data: dict):

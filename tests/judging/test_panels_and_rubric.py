@@ -8,7 +8,7 @@ import pytest
 from core.audit import entries
 from judging.tables import JudgeAssignment
 from tests.factories import ApiClient, make_user, set_phase, signed_in
-from tests.judging.builders import submit_project
+from tests.judging.factories import submit_project
 
 DEFAULT_KEYS = ["action_line", "impact", "empowerment", "sdgs", "replication", "sustainability", "partnerships",
                 "wsis_values"]

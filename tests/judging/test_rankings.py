@@ -8,7 +8,7 @@ from core.i18n import in_language, ngettext
 from core.tables import OutgoingMail
 from judging.rules import krippendorff_alpha_interval
 from tests.factories import set_phase
-from tests.judging.builders import judge_account, make_finalists, scores, submit_project
+from tests.judging.factories import judge_account, make_finalists, scores, submit_project
 
 
 def total(value: int) -> float:

@@ -11,7 +11,7 @@ from core.audit import entries
 from core.db import is_unique_violation
 from judging.tables import ScoreSheet
 from tests.factories import ApiClient, make_user, set_phase
-from tests.judging.builders import make_finalists, scores, submit_project
+from tests.judging.factories import make_finalists, scores, submit_project
 
 
 async def test_the_queue_lists_the_projects_of_the_judges_panels_in_the_current_round(app, owner, judge):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import ApiClient, make_user, set_phase
-from tests.judging.builders import scores, submit_project
+from tests.judging.factories import scores, submit_project
 
 ENTITY = "Entity 1"
 CONTACT = "amina@health.example.org"

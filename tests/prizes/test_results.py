@@ -14,7 +14,7 @@ from core.tables import OutgoingMail
 from prizes.editions.tables import Edition
 from prizes.results.tables import ExtendedDescription
 from tests.factories import set_phase, signed_in, words_text
-from tests.reports.laureates import add_project, statuses, year_now
+from tests.reports.factories import add_project, statuses, year_now
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from prizes.editions.rules import DEFAULT_CATEGORIES
 from prizes.editions.tables import Edition
 from reports.queries import figures, table_named
 from tests.factories import make_user, signed_in
-from tests.reports.laureates import add_photo, add_project, image_bytes, pdf_outline, pdf_text, year_now
+from tests.reports.factories import add_photo, add_project, image_bytes, pdf_outline, pdf_text, year_now
 
 HOSTILE = '<script>alert("x")</script> & <i>it</i> {{ 7*7 }}'
 

@@ -8,7 +8,7 @@ import re
 
 from prizes.nominations.tables import Nomination
 from tests.factories import make_user, project, set_phase, signed_in, words_text
-from tests.reports.laureates import image_bytes, pdf_outline, pdf_text
+from tests.reports.factories import image_bytes, pdf_outline, pdf_text
 
 
 def flat(text: str) -> str:

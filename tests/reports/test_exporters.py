@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader
 
 from reports.exporters import CertificateData, media_fetcher, render_certificate_html, render_pdf
-from tests.reports.laureates import image_bytes
+from tests.reports.factories import image_bytes
 
 
 def test_the_pdf_renderer_fetches_only_files_under_the_photo_folder(tmp_path):

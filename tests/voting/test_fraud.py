@@ -12,7 +12,7 @@ from core.tables import AuditEntry
 from core.clock import utcnow
 from tests.voting.factories import accounts, nominated, open_voting, record_vote, vote, voter
 from voting import queries
-from voting.rules import redis_id
+from voting.keys import redis_id
 from voting.tables import Vote
 
 HOUR = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)

@@ -7,17 +7,13 @@ from __future__ import annotations
 import concurrent.futures
 import os
 import signal
-import subprocess
-import sys
-import tempfile
 import threading
 import time
-from contextlib import contextmanager
 
 import httpx
 
 from prizes.nominations.tables import Nomination
-from tests.servers import ROOT, _env, _free_port, _main, serving
+from tests.servers import _env, _main, serving
 from tests.voting.factories import accounts, nominated, open_voting
 from voting.queries import edition_by_year, recorded_counts
 from voting.rules import counting_mode
@@ -61,34 +57,6 @@ async def test_two_app_processes_never_let_more_votes_through_than_the_limit(app
     assert await Vote.count() == 1
 
 
-@contextmanager
-def killable_server(env: dict[str, str]):
-    """The real server in a process group of its own, so that SIGKILL takes every worker
-    down at once, as a crash of the machine would."""
-    port = _free_port()
-    log = tempfile.TemporaryFile(mode="w+")
-    process = subprocess.Popen([sys.executable, "main.py", "serve", "--port", str(port), "--workers", "2", "--no-migrate"],
-                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
-                               start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/api/editions/current", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
-        yield base, process
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        log.close()
-
-
 async def test_the_app_killed_during_a_burst_of_votes_loses_no_acknowledged_vote(app, client, redis_url):
     year = await open_voting(app)
     codes = ["C1", "C2", "C3"]
@@ -98,7 +66,7 @@ async def test_the_app_killed_during_a_burst_of_votes_loses_no_acknowledged_vote
 
     acknowledged: list[tuple[str, str, str]] = []  # (voter, category, receipt)
     lock = threading.Lock()
-    with killable_server(env) as (base, process):
+    with serving("--workers", "2", "--no-migrate", env=env) as (base, process):  # its own process group
         sessions = {i: sign_in(base, f"burst{i}@example.org") for i in range(40)}
 
         def ballot(i: int) -> None:

@@ -16,7 +16,8 @@ from tests.factories import ApiClient
 from tests.servers import _env, _main
 from tests.voting.factories import nominated, open_voting, vote, voter
 from voting import queries
-from voting.rules import counting_mode, redis_id, tally_keys
+from voting.keys import redis_id, tally_keys
+from voting.rules import counting_mode
 from voting.tables import Vote
 from voting.tallies import tallies_command
 

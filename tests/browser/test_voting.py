@@ -8,14 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import expect
 
-from tests.browser.conftest import (  # noqa: F401 - the browser fixtures, for this package too
-    CHROMIUM,
-    SKIP_REASON,
-    assert_accessible,
-    browser,
-    edition,
-    live_server,
-)
+from tests.browser.conftest import CHROMIUM, SKIP_REASON
 from tests.factories import set_phase
 from tests.voting.factories import nominated
 
