@@ -3,7 +3,6 @@ edition, and the durable record of votes as the tallies are rebuilt and checked 
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -12,7 +11,8 @@ from uuid import UUID
 
 from piccolo.query.functions.aggregate import Count
 
-from prizes.editions.rules import PHASES, EditionState, PhaseWindow
+from prizes.editions.queries import state_of
+from prizes.editions.rules import EditionState, PhaseWindow
 from prizes.editions.tables import Category, Edition, EditionPhase
 from prizes.nominations.rules import NOMINATED_STATUSES
 from prizes.nominations.tables import Nomination
@@ -60,24 +60,12 @@ async def edition_categories(edition_id: int) -> EditionCategories:
     return found
 
 
-def _settings(raw) -> dict:
-    return json.loads(raw or "{}") if isinstance(raw, str) else dict(raw or {})
-
-
 async def _state(edition: dict, categories: EditionCategories) -> EditionState:
     windows = await EditionPhase.select(EditionPhase.name, EditionPhase.opens_at, EditionPhase.closes_at).where(
         EditionPhase.edition == edition["id"]
     )
-    ordered = sorted(windows, key=lambda w: PHASES.index(w["name"]))
-    return EditionState(
-        year=edition["year"],
-        phase=edition["phase"],
-        phase_changed_at=edition["phase_changed_at"],
-        time_zone=edition["time_zone"],
-        windows=tuple(PhaseWindow(w["name"], w["opens_at"], w["closes_at"]) for w in ordered),
-        categories=tuple((code, code) for code in categories.codes),  # codes only: titles are not needed here
-        settings=_settings(edition["settings"]),
-    )
+    return state_of(edition, (PhaseWindow(w["name"], w["opens_at"], w["closes_at"]) for w in windows),
+                    ((code, code) for code in categories.codes))  # codes only: titles are not needed here
 
 
 @dataclass(frozen=True)
@@ -172,17 +160,9 @@ async def _read_target(key: UUID) -> Target | None:
         return None
     row = rows[0]
     categories = await edition_categories(row["edition_id"])
-    windows = sorted((PhaseWindow(r["window"], _instant(r["opens_at"]), _instant(r["closes_at"])) for r in rows if r["window"]),
-                     key=lambda w: PHASES.index(w.name))
-    state = EditionState(
-        year=row["year"],
-        phase=row["phase"],
-        phase_changed_at=_instant(row["phase_changed_at"]),
-        time_zone=row["time_zone"],
-        windows=tuple(windows),
-        categories=tuple((code, code) for code in categories.codes),
-        settings=_settings(row["settings"]),
-    )
+    windows = (PhaseWindow(r["window"], _instant(r["opens_at"]), _instant(r["closes_at"])) for r in rows if r["window"])
+    state = state_of({**row, "phase_changed_at": _instant(row["phase_changed_at"])}, windows,
+                     ((code, code) for code in categories.codes))
     return Target(
         nomination_id=parse_uuid(row["id"]),
         status=row["status"],

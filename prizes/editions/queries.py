@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import datetime
-from typing import Awaitable, Callable, TypeVar
+from typing import Awaitable, Callable, Iterable, TypeVar
 
 from core.errors import NotFound
 from core.i18n import gettext as _
@@ -38,10 +38,25 @@ async def _cached(key: object, load: Callable[[], Awaitable[T]]) -> T:
     return value
 
 
-def _settings(raw) -> dict:
+def settings_of(raw) -> dict:
+    """An edition's stored settings (JSON text on SQLite, a mapping on PostgreSQL)."""
     if isinstance(raw, str):
         return json.loads(raw or "{}")
     return dict(raw or {})
+
+
+def state_of(row: dict, windows: Iterable[PhaseWindow], categories: Iterable[tuple[str, str]]) -> EditionState:
+    """An edition row (year, phase, phase_changed_at, time_zone, settings) with its phase
+    windows (any order) and its categories, as the plain `EditionState` every rule takes."""
+    return EditionState(
+        year=row["year"],
+        phase=row["phase"],
+        phase_changed_at=row["phase_changed_at"],
+        time_zone=row["time_zone"],
+        windows=tuple(sorted(windows, key=lambda w: PHASES.index(w.name))),
+        categories=tuple(categories),
+        settings=settings_of(row["settings"]),
+    )
 
 
 async def _state(row: dict) -> EditionState:
@@ -54,16 +69,8 @@ async def _state(row: dict) -> EditionState:
         .order_by(Category.position)
         .order_by(Category.id)
     )
-    ordered = sorted(windows, key=lambda w: PHASES.index(w["name"]))
-    return EditionState(
-        year=row["year"],
-        phase=row["phase"],
-        phase_changed_at=row["phase_changed_at"],
-        time_zone=row["time_zone"],
-        windows=tuple(PhaseWindow(w["name"], w["opens_at"], w["closes_at"]) for w in ordered),
-        categories=tuple((c["code"], c["title"]) for c in categories),
-        settings=_settings(row["settings"]),
-    )
+    return state_of(row, (PhaseWindow(w["name"], w["opens_at"], w["closes_at"]) for w in windows),
+                    ((c["code"], c["title"]) for c in categories))
 
 
 async def edition_row(year: int) -> dict:
