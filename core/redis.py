@@ -1,5 +1,11 @@
 """Redis clients, and the private Redis the app runs itself when REDIS_URL is unset.
 
+`make_client` is the one place that decides which client the app talks through: a
+`redis+cluster://host:port[,host:port...]` (or `rediss+cluster://`, TLS) URL gives redis-py's
+cluster client, any other URL a client of one server. Every caller then uses the same
+commands; what a cluster asks of them is that a script, a multi-key command or a
+transaction touches keys of one hash slot (the `{tag}` in every such key name).
+
 The embedded server listens on a unix socket under `var/`; the serving process starts it
 before any worker and hands its address to the workers, and stops it on exit. It keeps an
 append-only file so sessions survive a restart; nothing in it is the only record of anything.
@@ -7,15 +13,28 @@ append-only file so sessions survive a restart; nothing in it is the only record
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import unquote
 
 import redis
 import redis.asyncio as aioredis
+from litestar.stores.redis import RedisStore
+from redis.asyncio.cluster import ClusterNode, ClusterPipeline, RedisCluster
+from redis.asyncio.connection import parse_url
+from redis.exceptions import (
+    ClusterDownError,
+    ConnectionError,
+    RedisClusterException,
+    SlotNotCoveredError,
+    TimeoutError,
+    TryAgainError,
+)
 
 
 def redis_server_binary() -> str:
@@ -108,10 +127,118 @@ class EmbeddedRedis:
         self.process = None
 
 
-def make_client(url: str, decode: bool = False, max_connections: int = 64) -> aioredis.Redis:
+CLUSTER_SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}
+
+
+def is_cluster_url(url: str) -> bool:
+    return url.split("://", 1)[0].lower() in CLUSTER_SCHEMES
+
+
+def cluster_nodes(url: str) -> tuple[list[tuple[str, int]], dict]:
+    """The seed nodes of a `redis+cluster://[user:password@]host:port[,host:port...][?options]`
+    URL, and the connection options (credentials, TLS, query options as redis-py reads them)."""
+    scheme, rest = url.split("://", 1)
+    base = CLUSTER_SCHEMES[scheme.lower()]
+    rest, _, query = rest.partition("?")
+    rest = rest.split("/", 1)[0]  # a cluster has one database: no /db
+    userinfo, _, hosts = rest.rpartition("@")
+    nodes = []
+    for item in filter(None, hosts.split(",")):
+        host, _, port = item.rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError(f"REDIS_URL: {item!r} is not host:port")
+        nodes.append((unquote(host.strip("[]")), int(port)))
+    if not nodes:
+        raise ValueError("REDIS_URL: a cluster URL names at least one host:port")
+    first = f"{nodes[0][0]}:{nodes[0][1]}" if ":" not in nodes[0][0] else f"[{nodes[0][0]}]:{nodes[0][1]}"
+    options = parse_url(f"{base}://{userinfo + '@' if userinfo else ''}{first}{'?' + query if query else ''}")
+    for name in ("host", "port", "db", "path"):
+        options.pop(name, None)
+    if base == "rediss":
+        options.pop("connection_class", None)
+        options["ssl"] = True
+    return nodes, options
+
+
+# How long a command waits for a failed-over slot to come back (a replica takes over in
+# about cluster-node-timeout plus an election) before its error reaches the caller.
+FAILOVER_SECONDS = 20.0
+_FAILOVER_ERRORS = (ConnectionError, TimeoutError, ClusterDownError, SlotNotCoveredError, TryAgainError)
+
+
+class PatientRedisCluster(RedisCluster):
+    """redis-py's cluster client, which retries a few times at once and then raises, made
+    to ride out a failover: a command or pipeline that finds its node gone is retried, with
+    a short pause, for up to FAILOVER_SECONDS, on the topology the client refreshes.
+
+    Everything the app sends is safe to repeat: votes are idempotent scripts; sessions,
+    locks (SET NX with our token) and progress are plain writes; a rate-limit attempt whose
+    answer was lost may be counted twice (stricter, never looser)."""
+
+    failover_seconds = FAILOVER_SECONDS
+
+    async def execute_command(self, *args, **kwargs):
+        deadline = time.monotonic() + self.failover_seconds
+        while True:
+            try:
+                return await super().execute_command(*args, **kwargs)
+            except _FAILOVER_ERRORS:
+                if time.monotonic() > deadline:
+                    raise
+                self._initialize = True  # refresh the slot map before the next try
+                await asyncio.sleep(0.2)
+
+    def pipeline(self, transaction=None, shard_hint=None) -> ClusterPipeline:
+        if shard_hint:
+            raise RedisClusterException("shard_hint is deprecated in cluster mode")
+        return _PatientPipeline(self, transaction)
+
+
+class _PatientPipeline(ClusterPipeline):
+    async def execute(self, raise_on_error: bool = True, allow_redirections: bool = True):
+        strategy = self._execution_strategy
+        queued = list(getattr(strategy, "_command_queue", []))
+        deadline = time.monotonic() + self.cluster_client.failover_seconds
+        while True:
+            try:
+                return await super().execute(raise_on_error, allow_redirections)
+            except _FAILOVER_ERRORS:
+                if time.monotonic() > deadline or not queued or self._transaction:
+                    raise
+                self.cluster_client._initialize = True
+                await asyncio.sleep(0.2)
+                for command in queued:  # run again, all of them (each is safe to repeat)
+                    command.result = None
+                strategy._command_queue = list(queued)
+
+
+def make_client(url: str, decode: bool = False, max_connections: int = 64) -> aioredis.Redis | RedisCluster:
     """An asyncio client. Sessions need bytes (`decode=False`); counters may decode.
 
-    A blocking pool: in a burst, requests wait (up to 10 s) for one of `max_connections`
-    connections instead of failing with "Too many connections"."""
+    One server: a blocking pool — in a burst, requests wait (up to 10 s) for one of
+    `max_connections` connections instead of failing with "Too many connections".
+    A cluster: redis-py's cluster client (one pool per node, several times larger, since
+    it does not block when a node's pool is full), patient through failovers."""
+    if is_cluster_url(url):
+        nodes, options = cluster_nodes(url)
+        return PatientRedisCluster(startup_nodes=[ClusterNode(host, port) for host, port in nodes],
+                                   decode_responses=decode, max_connections=max(256, 4 * max_connections),
+                                   socket_timeout=5, socket_connect_timeout=2, **options)
     pool = aioredis.BlockingConnectionPool.from_url(url, decode_responses=decode, max_connections=max_connections, timeout=10)
     return aioredis.Redis(connection_pool=pool)
+
+
+class SessionStore(RedisStore):
+    """Litestar's RedisStore, whose `delete_all` also works on a cluster: its own version
+    is one Lua script that SCANs, which on a cluster would see one node only (and may not
+    touch keys of other slots). Every other operation is one key, hence one slot."""
+
+    async def delete_all(self) -> None:
+        if not isinstance(self._redis, RedisCluster):
+            return await super().delete_all()
+        async for key in self._redis.scan_iter(match=f"{self.namespace}*:*", count=1000):
+            await self._redis.unlink(key)
+
+
+def session_store(client, namespace: str) -> SessionStore:
+    return SessionStore(client, namespace=namespace)
