@@ -30,6 +30,7 @@ from redis.asyncio.connection import parse_url
 from redis.exceptions import (
     ClusterDownError,
     ConnectionError,
+    NoScriptError,
     RedisClusterException,
     SlotNotCoveredError,
     TimeoutError,
@@ -226,6 +227,27 @@ def make_client(url: str, decode: bool = False, max_connections: int = 64) -> ai
                                    socket_timeout=5, socket_connect_timeout=2, **options)
     pool = aioredis.BlockingConnectionPool.from_url(url, decode_responses=decode, max_connections=max_connections, timeout=10)
     return aioredis.Redis(connection_pool=pool)
+
+
+async def run_scripts(client, script, calls) -> list:
+    """Several calls of one registered script, `calls` being (keys, args) pairs, in about one
+    round trip; results in order. One server: one pipeline of EVALSHA — a server that does
+    not know the script yet answers NOSCRIPT and did nothing, so those calls run again
+    through the script, which loads it. A cluster: the calls run concurrently, each on its
+    slot's node (a cluster pipeline cannot carry EVALSHA)."""
+    calls = list(calls)
+    if isinstance(client, RedisCluster):
+        return list(await asyncio.gather(*(script(keys=keys, args=args) for keys, args in calls)))
+    async with client.pipeline(transaction=False) as pipe:
+        for keys, args in calls:
+            pipe.evalsha(script.sha, len(keys), *keys, *args)
+        results = await pipe.execute(raise_on_error=False)
+    for i, result in enumerate(results):
+        if isinstance(result, NoScriptError):
+            results[i] = await script(keys=calls[i][0], args=calls[i][1])
+        elif isinstance(result, Exception):
+            raise result
+    return results
 
 
 class SessionStore(RedisStore):

@@ -35,9 +35,9 @@ from datetime import datetime, timedelta
 from typing import Callable, Iterable, Sequence
 
 from redis.asyncio import Redis
-from redis.exceptions import NoScriptError
 
 from core.errors import DomainError
+from core.redis import run_scripts
 from core.i18n import gettext as _
 from prizes.tables import Edition
 from voting import queries
@@ -194,20 +194,7 @@ class TallyStore:
         return state
 
     async def _scripts(self, script, calls: Sequence[tuple[list[str], list]]) -> list:
-        """Several calls of one script in one round trip (on a cluster, one per node). A
-        node that does not know the script yet (new, restarted, failed over) answers
-        NOSCRIPT and did nothing: those calls are run again through the script, which
-        loads it."""
-        pipe = self.redis.pipeline(transaction=False)
-        for keys, args in calls:
-            pipe.evalsha(script.sha, len(keys), *keys, *args)
-        results = await pipe.execute(raise_on_error=False)
-        for i, result in enumerate(results):
-            if isinstance(result, NoScriptError):
-                results[i] = await script(keys=calls[i][0], args=calls[i][1])
-            elif isinstance(result, Exception):
-                raise result
-        return results
+        return await run_scripts(self.redis, script, calls)
 
     # --- reading --------------------------------------------------------------------------------
 
