@@ -48,7 +48,7 @@ from core.errors import EXCEPTION_HANDLERS
 from core.i18n import language_middleware_factory
 from core.mail import MailWorker
 from core.ratelimit import RateLimiter
-from core.redis import EmbeddedRedis, make_client, session_store
+from core.redis import EmbeddedRedis, close_client, make_client, session_store
 from core.settings import Settings
 from core.tasks import every, stop_all
 from core.templating import STATIC_DIR, template_config
@@ -149,7 +149,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             await books.stop()
             await stop_all((ticker, mailer, sweeper))
-            await redis.aclose(close_connection_pool=True)
+            await close_client(redis)
             await close_pool(engine)
             if embedded is not None:
                 await asyncio.to_thread(embedded.stop)
@@ -333,7 +333,7 @@ def cmd_tallies(args, settings: Settings) -> int:
             return await tallies_command(TallyStore(redis), rebuild=args.rebuild, year=args.year,
                                          out=lambda line: print(line, flush=True))
         finally:
-            await redis.aclose(close_connection_pool=True)
+            await close_client(redis)
             await close_pool(engine)
             if embedded is not None:
                 await asyncio.to_thread(embedded.stop)

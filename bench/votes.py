@@ -353,7 +353,7 @@ def figures(result: dict) -> tuple[float, float, float]:
 
 async def agreement(env: dict[str, str], votes: dict) -> dict:
     from core.db import close_pool, start_pool, use_database
-    from core.redis import EmbeddedRedis, make_client
+    from core.redis import EmbeddedRedis, close_client, make_client
     from prizes.queries import current_year
     from prizes.rules import utcnow
     from voting.queries import edition_by_year
@@ -387,7 +387,7 @@ async def agreement(env: dict[str, str], votes: dict) -> dict:
             "discrepancies": unrecorded + len(differences) + (1 if unacknowledged > abandoned else 0),
         }
     finally:
-        await redis.aclose(close_connection_pool=True)
+        await close_client(redis)
         await close_pool(engine)
 
 

@@ -182,6 +182,10 @@ class PatientRedisCluster(RedisCluster):
         deadline = time.monotonic() + self.failover_seconds
         while True:
             try:
+                if self._initialize:
+                    # redis-py 8.1: commands that start together on a client not yet
+                    # initialised can break each other's new connections; initialise first.
+                    await self.initialize()
                 return await super().execute_command(*args, **kwargs)
             except _FAILOVER_ERRORS:
                 if time.monotonic() > deadline:
@@ -227,6 +231,14 @@ def make_client(url: str, decode: bool = False, max_connections: int = 64) -> ai
                                    socket_timeout=5, socket_connect_timeout=2, **options)
     pool = aioredis.BlockingConnectionPool.from_url(url, decode_responses=decode, max_connections=max_connections, timeout=10)
     return aioredis.Redis(connection_pool=pool)
+
+
+async def close_client(client) -> None:
+    """Close a client of make_client's and its connections (the two kinds close differently)."""
+    if isinstance(client, RedisCluster):
+        await client.aclose()
+    else:
+        await client.aclose(close_connection_pool=True)
 
 
 async def run_scripts(client, script, calls) -> list:

@@ -98,7 +98,7 @@ class LocalCluster:
                     [self.server_binary, "--port", str(port), "--cluster-port", str(bus), "--bind", "127.0.0.1",
                      "--cluster-enabled", "yes", "--cluster-config-file", str(node_dir / "nodes.conf"),
                      "--cluster-node-timeout", str(self.node_timeout_ms), "--dir", str(node_dir), "--save", "",
-                     "--appendonly", "no", "--daemonize", "no", "--logfile", str(node_dir / "redis.log")],
+                     "--appendonly", "no", "--repl-diskless-sync-delay", "0", "--daemonize", "no", "--logfile", str(node_dir / "redis.log")],
                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 self.nodes.append(Node(port, bus, process))
             for node in self.nodes:
