@@ -245,9 +245,13 @@ class TallyStore:
                     return bool(codes)
                 finally:
                     await self._release(keys=[lock], args=[token])
-            if time.monotonic() > deadline:
-                raise TalliesUnavailable()
-            await asyncio.sleep(0.1)
+            # Another process rebuilds: wait for its lock to go (one key to poll, where the
+            # slots' states are one script per slot — a round trip each on a cluster), then
+            # look at the states again.
+            while await self.redis.exists(lock):
+                if time.monotonic() > deadline:
+                    raise TalliesUnavailable()
+                await asyncio.sleep(0.1)
 
     async def _rebuild(self, edition: VotingEdition, codes: list[str], mode: str, lock: str, token: str,
                        progress: Progress | None) -> None:

@@ -106,7 +106,7 @@ async def test_a_storm_of_votes_with_duplicates_counts_each_vote_once(app, clien
                 for code in codes}
     year = await open_voting(app)
     assert len({redis_cluster.master_of(slot_of(year, code)) for code in codes}) >= 2
-    voters = [await voter(app, f"v{i}@example.org", client_ip=f"198.51.{i}.1") for i in range(20)]
+    voters = [await voter(app, f"v{i}@example.org", client_ip=f"198.51.{i}.1") for i in range(16)]
     attempts = []
     for i, api in enumerate(voters):
         for n, code in enumerate(codes):
@@ -115,10 +115,10 @@ async def test_a_storm_of_votes_with_duplicates_counts_each_vote_once(app, clien
             attempts += [(api, chosen), (api, chosen), (api, other)]  # the same vote twice, and a change of mind
     responses = await asyncio.gather(*(vote(api, nomination) for api, nomination in attempts))
     statuses = [r.status_code for r in responses]
-    assert statuses.count(201) == 20 * len(codes) and statuses.count(409) == 2 * 20 * len(codes), sorted(set(statuses))
-    assert await Vote.count() == 20 * len(codes)
+    assert statuses.count(201) == 16 * len(codes) and statuses.count(409) == 2 * 16 * len(codes), sorted(set(statuses))
+    assert await Vote.count() == 16 * len(codes)
     counts = await recorded(year)
-    assert sum(sum(c.values()) for c in counts.values()) == 120
+    assert sum(sum(c.values()) for c in counts.values()) == 16 * len(codes)
     expected = {nid: counts[code].get(redis_id(nid), 0) for code in codes for nid in projects[code]}
     assert await staff_tallies(staff, year) == expected
     check = _main("tallies", "--check", env=cluster_env(redis_cluster))
@@ -145,7 +145,9 @@ async def test_a_master_emptied_has_only_its_slots_rebuilt(app, client, staff, r
     lines: list[str] = []
     assert await tallies_command(app.state["tallies"], rebuild=False, year=year, out=lines.append) == 1
     assert {line.split(":")[0].split()[1] for line in lines if "no tallies in Redis" in line} == lost
-    # the next read rebuilds what the node lost, and nothing else
+    # the next read rebuilds what the node lost, and nothing else (staff sign in again: their
+    # session may have been on that node)
+    await staff.sign_in("staff@example.org")
     assert await staff_tallies(staff, year) == {projects[code]: 3 for code in codes}
     assert rebuilt(redis_cluster, year, codes) == lost
     check = _main("tallies", "--check", env=cluster_env(redis_cluster))
