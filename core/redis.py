@@ -167,6 +167,16 @@ FAILOVER_SECONDS = 20.0
 _FAILOVER_ERRORS = (ConnectionError, TimeoutError, ClusterDownError, SlotNotCoveredError, TryAgainError)
 
 
+def _is_lost_connection(error: Exception) -> bool:
+    """redis-py 8.1's cluster client, after a connection error or timeout on a node,
+    disconnects that node's idle connections while other commands may be taking them up:
+    such a command then fails with AttributeError on the connection's (now None) stream.
+    It is a lost connection like any other (and the command is safe to repeat, see below)."""
+    if isinstance(error, _FAILOVER_ERRORS):
+        return True
+    return isinstance(error, AttributeError) and "'NoneType' object has no attribute" in str(error)
+
+
 class PatientRedisCluster(RedisCluster):
     """redis-py's cluster client, which retries a few times at once and then raises, made
     to ride out a failover: a command or pipeline that finds its node gone is retried, with
@@ -187,8 +197,8 @@ class PatientRedisCluster(RedisCluster):
                     # initialised can break each other's new connections; initialise first.
                     await self.initialize()
                 return await super().execute_command(*args, **kwargs)
-            except _FAILOVER_ERRORS:
-                if time.monotonic() > deadline:
+            except (*_FAILOVER_ERRORS, AttributeError) as error:
+                if not _is_lost_connection(error) or time.monotonic() > deadline:
                     raise
                 self._initialize = True  # refresh the slot map before the next try
                 await asyncio.sleep(0.2)
@@ -207,8 +217,8 @@ class _PatientPipeline(ClusterPipeline):
         while True:
             try:
                 return await super().execute(raise_on_error, allow_redirections)
-            except _FAILOVER_ERRORS:
-                if time.monotonic() > deadline or not queued or self._transaction:
+            except (*_FAILOVER_ERRORS, AttributeError) as error:
+                if not _is_lost_connection(error) or time.monotonic() > deadline or not queued or self._transaction:
                     raise
                 self.cluster_client._initialize = True
                 await asyncio.sleep(0.2)
@@ -228,7 +238,7 @@ def make_client(url: str, decode: bool = False, max_connections: int = 64) -> ai
         nodes, options = cluster_nodes(url)
         return PatientRedisCluster(startup_nodes=[ClusterNode(host, port) for host, port in nodes],
                                    decode_responses=decode, max_connections=max(256, 4 * max_connections),
-                                   socket_timeout=5, socket_connect_timeout=2, **options)
+                                   socket_timeout=10, socket_connect_timeout=5, **options)
     pool = aioredis.BlockingConnectionPool.from_url(url, decode_responses=decode, max_connections=max_connections, timeout=10)
     return aioredis.Redis(connection_pool=pool)
 

@@ -148,7 +148,8 @@ class LocalCluster:
                     continue  # a slot being migrated
                 low, _, high = item.partition("-")
                 slots.update(range(int(low), int(high or low) + 1))
-            found[port] = {"id": parts[0], "master": "master" in flags, "failed": "fail" in flags, "slots": slots}
+            found[port] = {"id": parts[0], "master": "master" in flags, "failed": "fail" in flags, "slots": slots,
+                           "master_id": None if parts[3] == "-" else parts[3]}
         return found
 
     def master_of(self, slot: int) -> int:
@@ -157,6 +158,12 @@ class LocalCluster:
             if node["master"] and not node["failed"] and slot in node["slots"]:
                 return port
         raise LookupError(f"no live master serves slot {slot}")
+
+    def replica_of(self, port: int) -> int:
+        """The port of a live replica of the master on `port`."""
+        nodes = self.topology()
+        master_id = nodes[port]["id"]
+        return next(p for p, node in nodes.items() if node["master_id"] == master_id and not node["failed"])
 
     def flushall(self, port: int) -> None:
         self.cli(port, "flushall")
