@@ -37,8 +37,8 @@ from typing import Callable, Iterable, Sequence
 from redis.asyncio import Redis
 
 from core.errors import DomainError
-from core.redis import run_scripts
 from core.i18n import gettext as _
+from core.redis import run_scripts
 from prizes.tables import Edition
 from voting import queries
 from voting.queries import RecordedVote, VotingEdition

@@ -100,6 +100,7 @@ async def test_sessions_live_on_every_node_and_end_everywhere(app, client, redis
     await browsers[0].http.aclose()
 
 
+@pytest.mark.postgres_only
 async def test_a_storm_of_votes_with_duplicates_counts_each_vote_once(app, client, staff, redis_cluster):  # noqa: F811
     codes = ["C1", "C3", "C5", "C7.2", "C7.8", "C10"]
     projects = {code: [await nominated(app, category=code, title=f"{code} project {i}") for i in range(3)]
@@ -187,11 +188,12 @@ async def test_a_slot_failed_over_to_its_replica_is_rebuilt_and_no_other(app, cl
 @pytest.mark.postgres_only
 async def test_two_app_processes_on_a_cluster_never_let_more_votes_through_than_the_limit(app, client, redis_cluster):  # noqa: F811
     """As in test_servers, with the windows on the cluster: 200 concurrent attempts by one
-    account through two workers, a limit of 50 a minute: exactly 50 let through."""
+    account through two workers, a limit of 50 an hour (a window no slow machine outlasts):
+    exactly 50 let through."""
     projects = [await nominated(app, category="C1", title=f"Project {i}") for i in range(2)]
     await accounts(app, 1, prefix="ada")
     await open_voting(app)
-    env = cluster_env(redis_cluster, **{**HIGH, "RATE_LIMIT_VOTES_PER_ACCOUNT": "50/minute"})
+    env = cluster_env(redis_cluster, **{**HIGH, "RATE_LIMIT_VOTES_PER_ACCOUNT": "50/hour"})
     with serving("--workers", "2", "--no-migrate", env=env) as (base, _process):
         cookies = sign_in(base, "ada0@example.org")
         with concurrent.futures.ThreadPoolExecutor(max_workers=24) as pool:
@@ -202,8 +204,9 @@ async def test_two_app_processes_on_a_cluster_never_let_more_votes_through_than_
 
 
 @pytest.mark.postgres_only
+@pytest.mark.timeout(900)
 async def test_a_master_killed_mid_storm_fails_over_and_the_tallies_stay_exact(app, client, redis_cluster):  # noqa: F811
-    """Two app workers, 40 voters voting in six categories (each vote sent twice at once);
+    """Two app workers, 30 voters voting in six categories (each vote sent twice at once);
     after 40 acknowledgements the master serving most of those categories is killed. Its
     replica takes over; the app rides the failover out, rebuilds the failed-over slots (and
     only those) from the database, and then Redis equals the database: every acknowledged
@@ -211,13 +214,13 @@ async def test_a_master_killed_mid_storm_fails_over_and_the_tallies_stay_exact(a
     year = await open_voting(app)
     codes = ["C1", "C2", "C4", "C7.3", "C7.6", "C9"]
     projects = {code: [await nominated(app, category=code, title=f"{code} project {i}") for i in range(2)] for code in codes}
-    await accounts(app, 40, prefix="storm")
+    await accounts(app, 30, prefix="storm")
     env = cluster_env(redis_cluster, PRIZES_TALLY_SWEEP_SECONDS="0.5", PRIZES_TALLY_SWEEP_GRACE_SECONDS="1", **HIGH)
     acknowledged: list[tuple[str, str, str]] = []
     statuses: list[int] = []
     lock = threading.Lock()
     with killable_server(env) as (base, _process):
-        sessions = {i: sign_in(base, f"storm{i}@example.org") for i in range(40)}
+        sessions = {i: sign_in(base, f"storm{i}@example.org") for i in range(30)}
         # the tallies exist (built once) before the storm, so a later rebuild is visible
         with httpx.Client(base_url=base, timeout=30, cookies=sessions[0]) as http:
             first = http.post("/api/votes", json={"nomination_id": projects["C1"][0]},
@@ -230,15 +233,17 @@ async def test_a_master_killed_mid_storm_fails_over_and_the_tallies_stay_exact(a
         failed_over = {code for code, port in on.items() if port == victim}
 
         def ballot(i: int) -> None:
+            http = httpx.Client(base_url=base, timeout=60, cookies=sessions[i])
             for n, code in enumerate(codes):
                 nomination = projects[code][(i + n) % 2]
                 with concurrent.futures.ThreadPoolExecutor(max_workers=2) as twice:
-                    answers = list(twice.map(lambda _: _try(base, sessions[i], nomination), range(2)))
+                    answers = list(twice.map(lambda _: _try(http, sessions[i], nomination), range(2)))
                 with lock:
                     for answer in answers:
                         statuses.append(answer.status_code if answer is not None else 0)
                         if answer is not None and answer.status_code == 201:
                             acknowledged.append((f"storm{i}@example.org", code, answer.json()["receipt"]))
+            http.close()
 
         def killer() -> None:
             while True:
@@ -251,7 +256,7 @@ async def test_a_master_killed_mid_storm_fails_over_and_the_tallies_stay_exact(a
         kill = threading.Thread(target=killer)
         kill.start()
         with concurrent.futures.ThreadPoolExecutor(max_workers=12) as pool:
-            list(pool.map(ballot, range(40)))
+            list(pool.map(ballot, range(30)))
         kill.join(timeout=60)
         new_master = redis_cluster.wait_for_new_master(slot_of(year, next(iter(failed_over))), victim)
         assert new_master != victim
@@ -274,8 +279,8 @@ async def test_a_master_killed_mid_storm_fails_over_and_the_tallies_stay_exact(a
     assert rebuilt(redis_cluster, year, codes) == failed_over
 
 
-def _try(base: str, cookies: dict[str, str], nomination: str) -> httpx.Response | None:
+def _try(http: httpx.Client, cookies: dict[str, str], nomination: str) -> httpx.Response | None:
     try:
-        return cast(base, cookies, nomination)
+        return http.post("/api/votes", json={"nomination_id": nomination}, headers={"x-csrftoken": cookies["csrftoken"]})
     except httpx.HTTPError:
         return None
