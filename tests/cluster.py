@@ -49,6 +49,10 @@ def _free_ports(count: int) -> list[int]:
             s.close()
 
 
+class _PortTaken(RuntimeError):
+    pass
+
+
 @dataclass
 class Node:
     port: int
@@ -85,15 +89,27 @@ class LocalCluster:
             raise RuntimeError(f"redis-cli {' '.join(args)}: {done.stdout}{done.stderr}")
         return done.stdout
 
-    def start(self) -> "LocalCluster":
+    def start(self, attempts: int = 3) -> "LocalCluster":
+        """Start the nodes and join them; on free ports, so if another process takes one of
+        them first (a node then exits at once), start again on others."""
+        for attempt in range(attempts):
+            try:
+                return self._start()
+            except _PortTaken:
+                if attempt == attempts - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _start(self) -> "LocalCluster":
         self.folder.mkdir(parents=True, exist_ok=True)
+        self.nodes = []
         count = self.masters * (1 + self.replicas)
         ports = _free_ports(2 * count)
         try:
             for i in range(count):
                 port, bus = ports[2 * i], ports[2 * i + 1]
                 node_dir = self.folder / str(port)
-                node_dir.mkdir()
+                node_dir.mkdir(exist_ok=True)
                 process = subprocess.Popen(
                     [self.server_binary, "--port", str(port), "--cluster-port", str(bus), "--bind", "127.0.0.1",
                      "--cluster-enabled", "yes", "--cluster-config-file", str(node_dir / "nodes.conf"),
@@ -102,7 +118,12 @@ class LocalCluster:
                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 self.nodes.append(Node(port, bus, process))
             for node in self.nodes:
-                self._wait(lambda: self.cli(node.port, "ping", check=False).strip() == "PONG", f"node {node.port}")
+                def up(node=node) -> bool:
+                    if node.process.poll() is not None:
+                        raise _PortTaken(f"redis-server on port {node.port} exited at start")
+                    return self.cli(node.port, "ping", check=False).strip() == "PONG"
+
+                self._wait(up, f"node {node.port}")
             self.cli(self.nodes[0].port, "--cluster", "create", *(n.address for n in self.nodes),
                      "--cluster-replicas", str(self.replicas), "--cluster-yes")
             self.wait_until_ok()
