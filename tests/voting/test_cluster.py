@@ -100,6 +100,19 @@ async def test_sessions_live_on_every_node_and_end_everywhere(app, client, redis
     await browsers[0].http.aclose()
 
 
+async def test_the_book_build_lock_and_progress_work_on_the_cluster(app, client, redis_cluster):  # noqa: F811
+    """reports/jobs.py on the cluster: the build's lock (SET NX), its progress hash and the
+    lock's release (a script) — a build of an edition that does not exist fails at once, and
+    releases its lock, so the next one may start."""
+    books = app.state["books"]
+    assert await books.start(1999, "staff@example.org")
+    await books.wait(1999)
+    status = await books.status(1999)
+    assert status["state"] == "failed" and status["requested_by"] == "staff@example.org", status
+    assert await books.start(1999, "staff@example.org")  # the lock was released
+    await books.wait(1999)
+
+
 @pytest.mark.postgres_only
 async def test_a_storm_of_votes_with_duplicates_counts_each_vote_once(app, client, staff, redis_cluster):  # noqa: F811
     codes = ["C1", "C3", "C5", "C7.2", "C7.8", "C10"]
