@@ -13,7 +13,7 @@ from pathlib import Path
 from accounts.passwords import Passwords
 from core.clock import utcnow
 from core.db import close_pool, migrate, start_pool, use_database
-from core.redis import EmbeddedRedis, make_client
+from core.redis import EmbeddedRedis, close_client, make_client
 from core.settings import Settings
 from prizes.editions.services import ensure_current_edition
 from voting.tallies import TallyStore
@@ -126,7 +126,7 @@ def cmd_tallies(args, settings: Settings) -> int:
             return await tallies_command(TallyStore(redis), rebuild=args.rebuild, year=args.year,
                                          out=lambda line: print(line, flush=True))
         finally:
-            await redis.aclose(close_connection_pool=True)
+            await close_client(redis)
             await close_pool(engine)
             if embedded is not None:
                 await asyncio.to_thread(embedded.stop)

@@ -30,7 +30,6 @@ from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
-from litestar.stores.redis import RedisStore
 from piccolo.engine.base import Engine
 
 from accounts.controllers import (
@@ -49,7 +48,7 @@ from core.errors import EXCEPTION_HANDLERS
 from core.i18n import language_middleware_factory
 from core.mail import MailWorker
 from core.ratelimit import RateLimiter
-from core.redis import EmbeddedRedis, make_client
+from core.redis import EmbeddedRedis, close_client, make_client, session_store
 from core.settings import Settings
 from core.tasks import every, stop_all
 from core.templating import STATIC_DIR, template_config
@@ -150,7 +149,7 @@ def create_app(settings: Settings | None = None, *, nomination_access: Nominatio
         finally:
             await books.stop()
             await stop_all((ticker, mailer, sweeper))
-            await redis.aclose(close_connection_pool=True)
+            await close_client(redis)
             await close_pool(engine)
             if embedded is not None:
                 await asyncio.to_thread(embedded.stop)
@@ -196,7 +195,7 @@ def create_app(settings: Settings | None = None, *, nomination_access: Nominatio
             "redis": Provide(lambda: redis, use_cache=True, sync_to_thread=False),
         },
         middleware=[language_middleware_factory, session_config(settings).middleware, user_middleware_factory],
-        stores={"sessions": RedisStore(redis, namespace="prizes:session")},
+        stores={"sessions": session_store(redis, namespace="prizes:session")},
         csrf_config=CSRFConfig(
             secret=settings.secret_key.reveal(),
             cookie_name="csrftoken",

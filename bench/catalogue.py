@@ -30,7 +30,6 @@ import random
 import re
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -179,12 +178,6 @@ async def populate(database_url: str, count: int) -> dict:
 
 
 # --- the server ---------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def server_env(database_url: str, var_dir: Path) -> dict[str, str]:

@@ -18,6 +18,11 @@ What it does, in one run against one server:
    acknowledged are requests wrk abandoned when its time was up, every other answer is
    counted by status, and the Redis tallies equal the database's (`tallies --check`).
 
+With `--redis-cluster` it does all of that twice in one run, each time on a fresh database:
+first on one Redis (as above), then on a Redis Cluster it starts on loopback (three masters
+and three replicas of the system's redis-server 7, as the tests do: tests/cluster.py), and
+prints the ratio of the two.
+
 Needs `wrk` (apt-get install wrk).
 """
 
@@ -167,8 +172,9 @@ async def _pg(sql: str) -> bool:
 
 
 @contextmanager
-def environment(engine: str):
-    """DATABASE_URL, REDIS_URL and PRIZES_VAR_DIR of a fresh, disposable set-up."""
+def environment(engine: str, redis_url: str | None = None):
+    """DATABASE_URL, REDIS_URL and PRIZES_VAR_DIR of a fresh, disposable set-up (on the Redis
+    of `redis_url` when given, e.g. a cluster)."""
     var_dir = Path(tempfile.mkdtemp(prefix="prizes-bench-"))
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env.update(CHEAP)
@@ -181,10 +187,13 @@ def environment(engine: str):
             if not asyncio.run(_pg(f'CREATE DATABASE "{name}"')):
                 raise SystemExit(f"PostgreSQL not reachable at {ADMIN_URL}")
             env["DATABASE_URL"] = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-            claimed = _claim_redis_db()
-            env["REDIS_URL"] = f"{REDIS_BASE}/{claimed[1]}"
+            if not redis_url:
+                claimed = _claim_redis_db()
+                env["REDIS_URL"] = f"{REDIS_BASE}/{claimed[1]}"
         else:
             env["DATABASE_URL"] = f"sqlite:///{var_dir / 'prizes.sqlite'}"
+        if redis_url:
+            env["REDIS_URL"] = redis_url
         yield env
     finally:
         if engine == "postgres":
@@ -320,9 +329,9 @@ def figures(result: dict) -> tuple[float, float, float]:
 
 async def agreement(env: dict[str, str], votes: dict) -> dict:
     from core.db import close_pool, start_pool, use_database
-    from core.redis import EmbeddedRedis, make_client
-    from prizes.editions.queries import current_year
     from core.clock import utcnow
+    from core.redis import EmbeddedRedis, close_client, make_client
+    from prizes.editions.queries import current_year
     from voting.queries import edition_by_year
     from voting.tables import Vote
     from voting.tallies import TallyStore
@@ -354,27 +363,13 @@ async def agreement(env: dict[str, str], votes: dict) -> dict:
             "discrepancies": unrecorded + len(differences) + (1 if unacknowledged > abandoned else 0),
         }
     finally:
-        await redis.aclose(close_connection_pool=True)
+        await close_client(redis)
         await close_pool(engine)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.votes", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--engine", choices=["postgres", "embedded", "auto"], default="auto")
-    parser.add_argument("--voters", type=int, default=6000)
-    parser.add_argument("--projects", type=int, default=3, help="nominated projects per category")
-    parser.add_argument("--seconds", type=int, default=20)
-    parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--workers", type=int, default=2, help="granian workers")
-    args = parser.parse_args(argv)
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is needed: apt-get install wrk")
-    engine = args.engine
-    if engine == "auto":
-        engine = "postgres" if asyncio.run(_pg("SELECT 1")) else "embedded"
-
-    with environment(engine) as env:
+def run(args, engine: str, redis_url: str | None = None) -> dict:
+    """One whole bench (fresh database, server, both loads, the agreement check)."""
+    with environment(engine, redis_url) as env:
         _env_for_python(env)
         subprocess.run([sys.executable, "main.py", "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
         log(f"preparing {args.voters} verified voters and {args.projects * 18} nominated projects ({engine})")
@@ -394,11 +389,15 @@ def main(argv: list[str] | None = None) -> int:
             votes = wrk(f"{base}/api/votes", VOTES_LUA, [str(voter_file), str(args.threads)], args.connections,
                         args.threads, args.seconds)
             check = asyncio.run(agreement(env, votes))
+    return {"trivial": trivial, "votes": votes, "check": check}
 
+
+def report(args, engine: str, redis_label: str, result: dict) -> None:
+    trivial, votes, check = result["trivial"], result["votes"], result["check"]
     t_rate, t_p50, t_p99 = figures(trivial)
     v_rate, v_p50, v_p99 = figures(votes)
     database = "PostgreSQL" if engine == "postgres" else "SQLite"
-    print(f"server: granian, {args.workers} workers, {database} and Redis; wrk {args.threads} threads, "
+    print(f"server: granian, {args.workers} workers, {database} and {redis_label}; wrk {args.threads} threads, "
           f"{args.connections} connections, {args.seconds} s each, on the same machine")
     print(f"GET /api/editions/current  {t_rate:9.0f} requests/s   p50 {t_p50:6.1f} ms   p99 {t_p99:6.1f} ms"
           f"   (non-200: {trivial['others'] or 0}, socket errors: {trivial['errors']})")
@@ -411,8 +410,55 @@ def main(argv: list[str] | None = None) -> int:
           f"{len(check['redis_differences'])} Redis/database differences")
     for line in check["redis_differences"][:20]:
         print(f"  {line}")
-    print(f"discrepancies: {check['discrepancies']}")
-    return 0 if check["discrepancies"] == 0 else 1
+    print(f"discrepancies: {check['discrepancies']}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.votes", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--engine", choices=["postgres", "embedded", "auto"], default="auto")
+    parser.add_argument("--voters", type=int, default=6000)
+    parser.add_argument("--projects", type=int, default=3, help="nominated projects per category")
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--workers", type=int, default=2, help="granian workers")
+    parser.add_argument("--redis-cluster", action="store_true",
+                        help="run the bench on one Redis, then on a local Redis Cluster (3 masters, 3 replicas), "
+                             "and compare")
+    args = parser.parse_args(argv)
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    engine = args.engine
+    if engine == "auto":
+        engine = "postgres" if asyncio.run(_pg("SELECT 1")) else "embedded"
+
+    single = run(args, engine)
+    report(args, engine, "Redis" if engine == "postgres" else "the private Redis", single)
+    if not args.redis_cluster:
+        return 0 if single["check"]["discrepancies"] == 0 else 1
+
+    from tests.cluster import LocalCluster
+
+    folder = Path(tempfile.mkdtemp(prefix="prizes-bench-cluster-"))
+    try:
+        cluster = LocalCluster(folder / "cluster").start()
+    except FileNotFoundError as error:
+        raise SystemExit(f"--redis-cluster: {error}") from None
+    try:
+        log(f"Redis Cluster: {cluster.url} (3 masters, 3 replicas)")
+        clustered = run(args, engine, cluster.url)
+    finally:
+        cluster.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+    print()
+    report(args, engine, "a Redis Cluster of 3 masters and 3 replicas", clustered)
+    print()
+    single_rate, clustered_rate = figures(single["votes"])[0], figures(clustered["votes"])[0]
+    single_trivial, clustered_trivial = figures(single["trivial"])[0], figures(clustered["trivial"])[0]
+    print(f"cluster/single Redis: votes/s {clustered_rate / single_rate:.2f}, "
+          f"trivial requests/s {clustered_trivial / single_trivial:.2f}")
+    failed = single["check"]["discrepancies"] + clustered["check"]["discrepancies"]
+    return 0 if failed == 0 else 1
 
 
 if __name__ == "__main__":

@@ -13,9 +13,9 @@ import secrets
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
-from redis.exceptions import NoScriptError
 
 from core.errors import RateLimited
+from core.redis import run_scripts
 from core.settings import RateLimit
 
 # KEYS[1] = the window's key; ARGV = limit, window in ms, a unique member.
@@ -68,20 +68,11 @@ class RateLimiter:
         return self._verdict(*await self._script(keys=[self._key(name, subject)], args=self._args(limit)))
 
     async def hit_many(self, attempts: list[tuple[str, str, RateLimit]]) -> list[Verdict]:
-        """Count one attempt against each (name, subject, limit), in one round trip: a
-        pipeline, not a transaction — each window is still its own atomic script on its own
-        key (and Cluster slot), exactly as `hit` counts it."""
+        """Count one attempt against each (name, subject, limit), in one round trip: not a
+        transaction — each window is still its own atomic script on its own key (and
+        Cluster slot), exactly as `hit` counts it."""
         calls = [([self._key(name, subject)], self._args(limit)) for name, subject, limit in attempts]
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for keys, args in calls:
-                pipe.evalsha(self._script.sha, len(keys), *keys, *args)
-            results = await pipe.execute(raise_on_error=False)
-        for i, result in enumerate(results):
-            if isinstance(result, NoScriptError):  # Redis lost its scripts: nothing was counted
-                results[i] = await self._script(keys=calls[i][0], args=calls[i][1])  # loads it
-            elif isinstance(result, Exception):
-                raise result
-        return [self._verdict(*result) for result in results]
+        return [self._verdict(*result) for result in await run_scripts(self.redis, self._script, calls)]
 
     async def check(self, name: str, subject: str, limit: RateLimit) -> None:
         """Count one attempt; raise 429 (with Retry-After) when over the limit."""

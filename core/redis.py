@@ -1,5 +1,11 @@
 """Redis clients, and the private Redis the app runs itself when REDIS_URL is unset.
 
+`make_client` is the one place that decides which client the app talks through: a
+`redis+cluster://host:port[,host:port...]` (or `rediss+cluster://`, TLS) URL gives redis-py's
+cluster client, any other URL a client of one server. Every caller then uses the same
+commands; what a cluster asks of them is that a script, a multi-key command or a
+transaction touches keys of one hash slot (the `{tag}` in every such key name).
+
 The embedded server listens on a unix socket under `var/`; the serving process starts it
 before any worker and hands its address to the workers, and stops it on exit. It keeps an
 append-only file so sessions survive a restart; nothing in it is the only record of anything.
@@ -7,15 +13,29 @@ append-only file so sessions survive a restart; nothing in it is the only record
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import unquote
 
 import redis
 import redis.asyncio as aioredis
+from litestar.stores.redis import RedisStore
+from redis.asyncio.cluster import ClusterNode, ClusterPipeline, RedisCluster
+from redis.asyncio.connection import parse_url
+from redis.exceptions import (
+    ClusterDownError,
+    ConnectionError,
+    NoScriptError,
+    RedisClusterException,
+    SlotNotCoveredError,
+    TimeoutError,
+    TryAgainError,
+)
 
 
 def redis_server_binary() -> str:
@@ -108,10 +128,161 @@ class EmbeddedRedis:
         self.process = None
 
 
-def make_client(url: str, decode: bool = False, max_connections: int = 64) -> aioredis.Redis:
+CLUSTER_SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}
+
+
+def is_cluster_url(url: str) -> bool:
+    return url.split("://", 1)[0].lower() in CLUSTER_SCHEMES
+
+
+def cluster_nodes(url: str) -> tuple[list[tuple[str, int]], dict]:
+    """The seed nodes of a `redis+cluster://[user:password@]host:port[,host:port...][?options]`
+    URL, and the connection options (credentials, TLS, query options as redis-py reads them)."""
+    scheme, rest = url.split("://", 1)
+    base = CLUSTER_SCHEMES[scheme.lower()]
+    rest, _, query = rest.partition("?")
+    rest = rest.split("/", 1)[0]  # a cluster has one database: no /db
+    userinfo, _, hosts = rest.rpartition("@")
+    nodes = []
+    for item in filter(None, hosts.split(",")):
+        host, _, port = item.rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError(f"REDIS_URL: {item!r} is not host:port")
+        nodes.append((unquote(host.strip("[]")), int(port)))
+    if not nodes:
+        raise ValueError("REDIS_URL: a cluster URL names at least one host:port")
+    first = f"{nodes[0][0]}:{nodes[0][1]}" if ":" not in nodes[0][0] else f"[{nodes[0][0]}]:{nodes[0][1]}"
+    options = parse_url(f"{base}://{userinfo + '@' if userinfo else ''}{first}{'?' + query if query else ''}")
+    for name in ("host", "port", "db", "path"):
+        options.pop(name, None)
+    if base == "rediss":
+        options.pop("connection_class", None)
+        options["ssl"] = True
+    return nodes, options
+
+
+# How long a command waits for a failed-over slot to come back (a replica takes over in
+# about cluster-node-timeout plus an election) before its error reaches the caller.
+FAILOVER_SECONDS = 20.0
+_FAILOVER_ERRORS = (ConnectionError, TimeoutError, ClusterDownError, SlotNotCoveredError, TryAgainError)
+
+
+def _is_lost_connection(error: Exception) -> bool:
+    """redis-py 8.1's cluster client, after a connection error or timeout on a node,
+    disconnects that node's idle connections while other commands may be taking them up:
+    such a command then fails with AttributeError on the connection's (now None) stream.
+    It is a lost connection like any other (and the command is safe to repeat, see below)."""
+    if isinstance(error, _FAILOVER_ERRORS):
+        return True
+    return isinstance(error, AttributeError) and "'NoneType' object has no attribute" in str(error)
+
+
+class PatientRedisCluster(RedisCluster):
+    """redis-py's cluster client, which retries a few times at once and then raises, made
+    to ride out a failover: a command or pipeline that finds its node gone is retried, with
+    a short pause, for up to FAILOVER_SECONDS, on the topology the client refreshes.
+
+    Everything the app sends is safe to repeat: votes are idempotent scripts; sessions,
+    locks (SET NX with our token) and progress are plain writes; a rate-limit attempt whose
+    answer was lost may be counted twice (stricter, never looser)."""
+
+    failover_seconds = FAILOVER_SECONDS
+
+    async def execute_command(self, *args, **kwargs):
+        deadline = time.monotonic() + self.failover_seconds
+        while True:
+            try:
+                if self._initialize:
+                    # redis-py 8.1: commands that start together on a client not yet
+                    # initialised can break each other's new connections; initialise first.
+                    await self.initialize()
+                return await super().execute_command(*args, **kwargs)
+            except (*_FAILOVER_ERRORS, AttributeError) as error:
+                if not _is_lost_connection(error) or time.monotonic() > deadline:
+                    raise
+                self._initialize = True  # refresh the slot map before the next try
+                await asyncio.sleep(0.2)
+
+    def pipeline(self, transaction=None, shard_hint=None) -> ClusterPipeline:
+        if shard_hint:
+            raise RedisClusterException("shard_hint is deprecated in cluster mode")
+        return _PatientPipeline(self, transaction)
+
+
+class _PatientPipeline(ClusterPipeline):
+    async def execute(self, raise_on_error: bool = True, allow_redirections: bool = True):
+        strategy = self._execution_strategy
+        queued = list(getattr(strategy, "_command_queue", []))
+        deadline = time.monotonic() + self.cluster_client.failover_seconds
+        while True:
+            try:
+                return await super().execute(raise_on_error, allow_redirections)
+            except (*_FAILOVER_ERRORS, AttributeError) as error:
+                if not _is_lost_connection(error) or time.monotonic() > deadline or not queued or self._transaction:
+                    raise
+                self.cluster_client._initialize = True
+                await asyncio.sleep(0.2)
+                for command in queued:  # run again, all of them (each is safe to repeat)
+                    command.result = None
+                strategy._command_queue = list(queued)
+
+
+def make_client(url: str, decode: bool = False, max_connections: int = 64) -> aioredis.Redis | RedisCluster:
     """An asyncio client. Sessions need bytes (`decode=False`); counters may decode.
 
-    A blocking pool: in a burst, requests wait (up to 10 s) for one of `max_connections`
-    connections instead of failing with "Too many connections"."""
+    One server: a blocking pool — in a burst, requests wait (up to 10 s) for one of
+    `max_connections` connections instead of failing with "Too many connections".
+    A cluster: redis-py's cluster client (one pool per node, several times larger, since
+    it does not block when a node's pool is full), patient through failovers."""
+    if is_cluster_url(url):
+        nodes, options = cluster_nodes(url)
+        return PatientRedisCluster(startup_nodes=[ClusterNode(host, port) for host, port in nodes],
+                                   decode_responses=decode, max_connections=max(256, 4 * max_connections),
+                                   socket_timeout=10, socket_connect_timeout=5, **options)
     pool = aioredis.BlockingConnectionPool.from_url(url, decode_responses=decode, max_connections=max_connections, timeout=10)
     return aioredis.Redis(connection_pool=pool)
+
+
+async def close_client(client) -> None:
+    """Close a client of make_client's and its connections (the two kinds close differently)."""
+    if isinstance(client, RedisCluster):
+        await client.aclose()
+    else:
+        await client.aclose(close_connection_pool=True)
+
+
+async def run_scripts(client, script, calls) -> list:
+    """Several calls of one registered script, `calls` being (keys, args) pairs, in about one
+    round trip; results in order. One server: one pipeline of EVALSHA — a server that does
+    not know the script yet answers NOSCRIPT and did nothing, so those calls run again
+    through the script, which loads it. A cluster: the calls run concurrently, each on its
+    slot's node (a cluster pipeline cannot carry EVALSHA)."""
+    calls = list(calls)
+    if isinstance(client, RedisCluster):
+        return list(await asyncio.gather(*(script(keys=keys, args=args) for keys, args in calls)))
+    async with client.pipeline(transaction=False) as pipe:
+        for keys, args in calls:
+            pipe.evalsha(script.sha, len(keys), *keys, *args)
+        results = await pipe.execute(raise_on_error=False)
+    for i, result in enumerate(results):
+        if isinstance(result, NoScriptError):
+            results[i] = await script(keys=calls[i][0], args=calls[i][1])
+        elif isinstance(result, Exception):
+            raise result
+    return results
+
+
+class SessionStore(RedisStore):
+    """Litestar's RedisStore, whose `delete_all` also works on a cluster: its own version
+    is one Lua script that SCANs, which on a cluster would see one node only (and may not
+    touch keys of other slots). Every other operation is one key, hence one slot."""
+
+    async def delete_all(self) -> None:
+        if not isinstance(self._redis, RedisCluster):
+            return await super().delete_all()
+        async for key in self._redis.scan_iter(match=f"{self.namespace}*:*", count=1000):
+            await self._redis.unlink(key)
+
+
+def session_store(client, namespace: str) -> SessionStore:
+    return SessionStore(client, namespace=namespace)

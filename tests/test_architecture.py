@@ -12,6 +12,7 @@ DOMAINS = ("core", "accounts", "prizes", "judging", "voting", "reports")
 LONG_FILES = {
     "judging/rules.py",
     "core/mail.py",
+    "voting/tallies.py",
 }
 
 

@@ -11,10 +11,12 @@ only ever holds votes the database holds, and every step below is idempotent:
   any order gives the same counts. One Lua script does it, on keys of one category of one
   edition, which share one Redis Cluster slot (`voting.keys.tally_keys`).
 - each category's slot holds an epoch key, set when the slot was (re)built from the
-  database. A missing epoch means Redis lost the slot (a restart with no data, a failover):
-  the next vote, tally read or sweeper tick rebuilds the edition's slots from the database,
-  under a per-edition lock so that one process rebuilds while the others wait, before
-  another vote is acknowledged.
+  database: the counting mode, and on a Redis Cluster the id of the node that built it. A
+  missing epoch means Redis lost the slot (a restart with no data, a node emptied); an
+  epoch of another node means the slot failed over to a replica, which may lack the last
+  writes its master acknowledged. Either way the next vote, tally read or sweeper tick
+  rebuilds those slots — only those — from the database, under a per-edition lock so that
+  one process rebuilds while the others wait, before another vote is acknowledged.
 - the sweeper (every few seconds, one process at a time) re-applies the votes cast or voided
   since its last pass once they are `SWEEP_GRACE` old: a process that died between its
   commit and its Redis step, or a Redis that lost its last second of writes, is made good
@@ -36,6 +38,7 @@ from redis.asyncio import Redis
 
 from core.errors import DomainError
 from core.i18n import gettext as _
+from core.redis import run_scripts
 from prizes.editions.tables import Edition
 from voting import queries
 from voting.queries import RecordedVote, VotingEdition
@@ -53,8 +56,13 @@ BATCH = 1000  # votes per script call when rebuilding or sweeping
 PIPELINE_CALLS = 4  # script calls per round trip
 SWEEP_LOCK_MS = 15_000  # extended after every window; a dead sweeper's lapses soon
 
+# The slot's state, in every script: the epoch must be this counting mode, built on this
+# node (CLUSTER MYID; a server outside a cluster answers an error and is just itself).
 _COUNTS = """
 local mode = ARGV[1]
+local me = redis.pcall('CLUSTER', 'MYID')
+local built = mode
+if type(me) == 'string' then built = mode .. '@' .. me end
 local function counts(v)
   if redis.call('HEXISTS', KEYS[1], v) == 0 then return 0 end
   if redis.call('SISMEMBER', KEYS[4], v) == 1 then return 0 end
@@ -63,13 +71,17 @@ local function counts(v)
 end
 local epoch = redis.call('GET', KEYS[6])
 local state = 0
-if not epoch then state = 1 elseif epoch ~= mode then state = 2 end
+if not epoch then state = 1
+elseif epoch ~= built then
+  if string.match(epoch, '^[^@]*') ~= mode then state = 2 else state = 3 end
+end
 """
 
 # KEYS: ballots, raw, valid, voided, complete, epoch (one slot). ARGV[1]: the counting mode;
 # then groups of four: voter, nomination ('' when only marking), voided ('1'), complete ('1').
 # Returns the slot's state before the call: 0 live, 1 lost (no epoch), 2 built for another
-# counting mode. The votes are applied whatever the state (it is always safe to apply).
+# counting mode, 3 built on another node (failed over). The votes are applied whatever the
+# state (it is always safe to apply).
 _APPLY = _COUNTS + """
 for i = 2, #ARGV, 4 do
   local v, nom = ARGV[i], ARGV[i + 1]
@@ -87,6 +99,17 @@ end
 return state
 """
 
+# Same KEYS and ARGV[1]: the slot's state (reads only).
+_STATE = _COUNTS + """
+return state
+"""
+
+# Same KEYS and ARGV[1]: marks the slot built, for this mode on this node.
+_STAMP = _COUNTS + """
+redis.call('SET', KEYS[6], built)
+return state
+"""
+
 _EXTEND = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0
@@ -97,7 +120,7 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 """
 
-LIVE, LOST, OTHER_MODE = 0, 1, 2
+LIVE, LOST, OTHER_MODE, OTHER_NODE = 0, 1, 2, 3
 
 
 class TalliesUnavailable(DomainError):
@@ -130,6 +153,8 @@ class TallyStore:
         self.redis = redis
         self.sweep_grace = sweep_grace
         self._apply = redis.register_script(_APPLY)
+        self._state = redis.register_script(_STATE)
+        self._stamp = redis.register_script(_STAMP)
         self._extend = redis.register_script(_EXTEND)
         self._release = redis.register_script(_RELEASE)
 
@@ -158,11 +183,12 @@ class TallyStore:
                 calls.append((keys, args))
         state = LIVE
         for start in range(0, len(calls), PIPELINE_CALLS):
-            pipe = self.redis.pipeline(transaction=False)
-            for keys, args in calls[start : start + PIPELINE_CALLS]:
-                await self._apply(keys=keys, args=args, client=pipe)
-            state = max([state, *(int(result) for result in await pipe.execute())])
+            results = await self._scripts(self._apply, calls[start : start + PIPELINE_CALLS])
+            state = max([state, *(int(result) for result in results)])
         return state
+
+    async def _scripts(self, script, calls: Sequence[tuple[list[str], list]]) -> list:
+        return await run_scripts(self.redis, script, calls)
 
     # --- reading --------------------------------------------------------------------------------
 
@@ -187,12 +213,8 @@ class TallyStore:
 
     async def _states(self, edition: VotingEdition, mode: str) -> dict[str, int]:
         codes = edition.categories.codes
-        pipe = self.redis.pipeline(transaction=False)
-        for code in codes:
-            pipe.get(tally_keys(edition.year, code).epoch)
-        epochs = await pipe.execute()
-        return {code: LOST if epoch is None else (LIVE if _text(epoch) == mode else OTHER_MODE)
-                for code, epoch in zip(codes, epochs)}
+        states = await self._scripts(self._state, [(tally_keys(edition.year, code).all(), [mode]) for code in codes])
+        return {code: int(state) for code, state in zip(codes, states)}
 
     async def ensure(self, edition: VotingEdition, *, force: bool = False, progress: Progress | None = None,
                      wait: float = WAIT_SECONDS) -> bool:
@@ -217,9 +239,13 @@ class TallyStore:
                     return bool(codes)
                 finally:
                     await self._release(keys=[lock], args=[token])
-            if time.monotonic() > deadline:
-                raise TalliesUnavailable()
-            await asyncio.sleep(0.1)
+            # Another process rebuilds: wait for its lock to go (one key to poll, where the
+            # slots' states are one script per slot — a round trip each on a cluster), then
+            # look at the states again.
+            while await self.redis.exists(lock):
+                if time.monotonic() > deadline:
+                    raise TalliesUnavailable()
+                await asyncio.sleep(0.1)
 
     async def _rebuild(self, edition: VotingEdition, codes: list[str], mode: str, lock: str, token: str,
                        progress: Progress | None) -> None:
@@ -246,12 +272,9 @@ class TallyStore:
             await self._extend(keys=[lock], args=[token, LOCK_MS])
             if progress:
                 progress(f"{year}: {done} of {total} votes")
-        pipe = self.redis.pipeline(transaction=False)
-        for code in codes:
-            pipe.set(tally_keys(year, code).epoch, mode)
-        await pipe.execute()
-        log.info("rebuilt the %s tallies of %s categories from %s votes in %.2fs", year, len(codes), done,
-                 time.monotonic() - started)
+        await self._scripts(self._stamp, [(tally_keys(year, code).all(), [mode]) for code in codes])
+        log.info("rebuilt the %s tallies of %s categories (%s) from %s votes in %.2fs", year, len(codes),
+                 " ".join(codes), done, time.monotonic() - started)
 
     # --- checking ---------------------------------------------------------------------------------
 
@@ -260,6 +283,7 @@ class TallyStore:
         mode = counting_mode(edition.state.settings)
         recorded = await queries.recorded_counts(edition, mode)
         codes = edition.categories.codes
+        states = await self._states(edition, mode)
         pipe = self.redis.pipeline(transaction=False)
         for code in codes:
             keys = tally_keys(edition.year, code)
@@ -275,8 +299,11 @@ class TallyStore:
             if epoch is None:
                 found.append(f"{where}: no tallies in Redis (lost; --rebuild restores them)")
                 continue
-            if _text(epoch) != mode:
-                found.append(f"{where}: counted as {_text(epoch)!r} but the edition counts {mode!r}")
+            if states[code] == OTHER_MODE:
+                found.append(f"{where}: counted as {_text(epoch).split('@')[0]!r} but the edition counts {mode!r}")
+            elif states[code] == OTHER_NODE:
+                found.append(f"{where}: built on another Redis node, which has failed over since "
+                             "(its last writes may be missing; --rebuild restores them)")
             if int(ballots) != recorded.ballots[code]:
                 found.append(f"{where}: {int(ballots)} ballots in Redis, {recorded.ballots[code]} in the database")
             for label, redis_counts, db_counts in (("raw", raw, recorded.raw[code]), ("valid", valid, recorded.valid[code])):
