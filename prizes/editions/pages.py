@@ -15,10 +15,11 @@ from core import audit
 from core.clock import utcnow
 from core.errors import DomainError, FieldError, InvalidInput
 from core.i18n import gettext as _
+from core.i18n import ngettext
 from core.templating import page_context
 from prizes.editions import queries, services
 from prizes.editions.labels import PHASE_LABELS
-from prizes.editions.rules import PHASES, SETTINGS_SPEC
+from prizes.editions.rules import FROZEN_SETTINGS, PHASES, SETTINGS_SPEC, enters_vote
 from prizes.editions.services import PhaseDates
 
 FormBody = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -39,6 +40,27 @@ def _timeline(edition, now: datetime) -> list[dict]:
     ]
 
 
+def rules_in_words(edition) -> list[str]:
+    """The counting rules as sentences for the public edition page."""
+    rules = edition.rules
+    shortlist = int(rules["shortlist_size"])
+    winners = int(rules["winners_per_category"])
+    lines = [
+        ngettext("The most-voted project of each category becomes a finalist.",
+                 "The %(num)d most-voted projects of each category become finalists.", shortlist),
+        _("Every project tied with the last of them goes through too (tie rule %(rule)s).", rule=rules["tie_rule"]),
+        ngettext("The experts choose at most %(num)d winner per category.",
+                 "The experts choose at most %(num)d winners per category.", winners),
+        _("Only votes of voters who voted in every category count.") if rules["complete_ballots"]
+        else _("Every valid vote counts, whatever the voter's other votes."),
+    ]
+    rubric = rules.get("selection_rubric")
+    if rubric:
+        lines.append(_("The experts score the finalists on: %(criteria)s.",
+                       criteria="; ".join(f"{c['title']} ({c['weight']})" for c in rubric)))
+    return lines
+
+
 async def _edition_page(request: Request, year: int | None) -> Template:
     now = utcnow()
     edition = await (queries.get_current_edition(now) if year is None else queries.get_edition(year))
@@ -51,6 +73,7 @@ async def _edition_page(request: Request, year: int | None) -> Template:
         timeline=_timeline(edition, now),
         years=await queries.list_years(),
         is_current=edition.year == current_year,
+        rules=rules_in_words(edition),
     )
     return Template("prizes/home.html", context=context)
 
@@ -67,10 +90,18 @@ class EditionPagesController(Controller):
         return await _edition_page(request, year)
 
 
-def _settings_from_form(form: dict[str, str]) -> tuple[dict[str, object], list[FieldError]]:
+def frozen_names(edition, now: datetime) -> tuple[str, ...]:
+    """The settings locked by the frozen counting rules (from the vote's opening on)."""
+    return FROZEN_SETTINGS if edition.rules_json or enters_vote(edition.phase_at(now)) else ()
+
+
+def _settings_from_form(form: dict[str, str], skip: tuple[str, ...] = ()) -> tuple[dict[str, object], list[FieldError]]:
+    """The settings form; `skip`: locked fields (a disabled field is not sent)."""
     values: dict[str, object] = {}
     errors = []
     for name, (_default, kind, _low, _high) in SETTINGS_SPEC.items():
+        if name in skip:
+            continue
         raw = form.get(name)
         if kind is bool:
             values[name] = raw in ("on", "true", "1")
@@ -118,6 +149,8 @@ def describe_change(entry: dict) -> str:
         return _("Changed %(what)s", what="; ".join(parts))
     if action == "edition.create":
         return _("Edition created")
+    if action == "edition.rules_frozen":
+        return _("Counting rules frozen (fingerprint %(fingerprint)s)", fingerprint=details.get("fingerprint", "?"))
     return action
 
 
@@ -137,6 +170,7 @@ class StaffEditionPagesController(Controller):
             phases=[(p, _(PHASE_LABELS[p])) for p in PHASES],
             timeline=_timeline(edition, now),
             settings_spec=SETTINGS_SPEC,
+            frozen_names=frozen_names(edition, now),
             settings={name: edition.settings.get(name, spec[0]) for name, spec in SETTINGS_SPEC.items()},
             errors={e.key: e.message for e in errors},
             form=form or {},
@@ -200,7 +234,7 @@ class StaffEditionPagesController(Controller):
 
     @post("/editions/{year:int}/settings", status_code=303)
     async def save_settings(self, request: Request, year: FromPath[int], data: FormBody) -> Response:
-        values, errors = _settings_from_form(data)
+        values, errors = _settings_from_form(data, frozen_names(await queries.get_edition(year), utcnow()))
         if errors:
             return await self._render(request, year, 422, errors, data)
         actor = current_user(request).as_actor()
