@@ -87,6 +87,7 @@ from voting.controllers import (
     VotePagesController,
     VotingEditionApiController,
 )
+from voting.ledger_controllers import LedgerApiController, LedgerPagesController
 from voting.tallies import TallyStore
 
 log = logging.getLogger("prizes")
@@ -180,6 +181,8 @@ def create_app(settings: Settings | None = None, *, nomination_access: Nominatio
             VoteApiController,
             VotingEditionApiController,
             CampaignApiController,
+            LedgerApiController,
+            LedgerPagesController,
             VotePagesController,
             StaffVotingPagesController,
             ResultsApiController,

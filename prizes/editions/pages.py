@@ -15,10 +15,9 @@ from core import audit
 from core.clock import utcnow
 from core.errors import DomainError, FieldError, InvalidInput
 from core.i18n import gettext as _
-from core.i18n import ngettext
 from core.templating import page_context
 from prizes.editions import queries, services
-from prizes.editions.labels import PHASE_LABELS
+from prizes.editions.labels import PHASE_LABELS, rules_in_words
 from prizes.editions.rules import FROZEN_SETTINGS, PHASES, SETTINGS_SPEC, enters_vote
 from prizes.editions.services import PhaseDates
 
@@ -38,27 +37,6 @@ def _timeline(edition, now: datetime) -> list[dict]:
         }
         for w in edition.windows
     ]
-
-
-def rules_in_words(edition) -> list[str]:
-    """The counting rules as sentences for the public edition page."""
-    rules = edition.rules
-    shortlist = int(rules["shortlist_size"])
-    winners = int(rules["winners_per_category"])
-    lines = [
-        ngettext("The most-voted project of each category becomes a finalist.",
-                 "The %(num)d most-voted projects of each category become finalists.", shortlist),
-        _("Every project tied with the last of them goes through too (tie rule %(rule)s).", rule=rules["tie_rule"]),
-        ngettext("The experts choose at most %(num)d winner per category.",
-                 "The experts choose at most %(num)d winners per category.", winners),
-        _("Only votes of voters who voted in every category count.") if rules["complete_ballots"]
-        else _("Every valid vote counts, whatever the voter's other votes."),
-    ]
-    rubric = rules.get("selection_rubric")
-    if rubric:
-        lines.append(_("The experts score the finalists on: %(criteria)s.",
-                       criteria="; ".join(f"{c['title']} ({c['weight']})" for c in rubric)))
-    return lines
 
 
 async def _edition_page(request: Request, year: int | None) -> Template:
