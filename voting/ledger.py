@@ -217,14 +217,18 @@ async def counts(edition: VotingEdition) -> dict:
     reason; and the voters with at least one counted vote. Counted by the database, apart
     from the receipts list (the recount test checks that the two agree)."""
     complete = counting_mode(edition.state.settings) == COUNT_COMPLETE
-    flag = f'CASE WHEN "voter" IN ({_COMPLETE_VOTERS}) THEN 1 ELSE 0 END' if complete else "1"
+    # complete ballots: a join on the complete voters (a GROUP BY on an expression with
+    # parameters is not one PostgreSQL can match to the selected one)
+    join = f' LEFT JOIN ({_COMPLETE_VOTERS}) c ON c."voter" = v."voter"' if complete else ""
+    flag = 'CASE WHEN c."voter" IS NULL THEN 0 ELSE 1 END' if complete else "1"
     args: list = [edition.id, len(edition.categories.items)] if complete else []
-    sql = (f'SELECT "category", "valid", "void_code", {flag} AS "complete", COUNT(*) AS "n" FROM "vote" '
-           f'WHERE "edition" = {{}} GROUP BY "category", "valid", "void_code"' + (f", {flag}" if complete else ""))
+    sql = (f'SELECT v."category", v."valid", v."void_code", {flag} AS "complete", COUNT(*) AS "n" FROM "vote" v'
+           f'{join} WHERE v."edition" = {{}} GROUP BY v."category", v."valid", v."void_code"'
+           + (f", {flag}" if complete else ""))
     per: dict[str, Counter] = {code: Counter() for code in edition.categories.codes}
     reasons: dict[str, Counter] = defaultdict(Counter)
     codes = dict(edition.categories.items)
-    for r in await Vote.raw(sql, *args, edition.id, *args):  # the flag's arguments, then the edition's
+    for r in await Vote.raw(sql, *args, edition.id):
         counts_ = per[codes[r["category"]]]
         counts_["raw"] += r["n"]
         if r["valid"] and int(r["complete"]):
