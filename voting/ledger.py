@@ -46,11 +46,17 @@ def ledger_is_open(edition: VotingEdition, now: datetime) -> bool:
 
 async def open_edition(year: int, now: datetime) -> VotingEdition:
     """The edition, if its ledger is public now: 404 unknown, 403 before the vote closed."""
-    edition = await queries.edition_by_year(year)
-    if edition is None:
-        raise NotFound(_("There is no %(year)s edition.", year=year))
+    edition = await edition_or_404(year)
     if not ledger_is_open(edition, now):
         raise Forbidden(_("The list of votes is published when voting closes, for everyone at once."))
+    return edition
+
+
+async def edition_or_404(year: int) -> VotingEdition:
+    """The edition (404 for an unknown year, out-of-range ones included: never a 500)."""
+    edition = await queries.edition_by_year(year) if 1900 <= year <= 9999 else None
+    if edition is None:
+        raise NotFound(_("There is no %(year)s edition.", year=year))
     return edition
 
 

@@ -13,12 +13,11 @@ from litestar.response import Stream, Template
 
 from accounts.guards import current_user, requires_staff, requires_user
 from core.clock import utcnow
-from core.errors import DomainError, NotFound
-from core.i18n import gettext as _
+from core.errors import DomainError
 from core.templating import page_context
 from prizes.editions.labels import rules_in_words
 from prizes.editions.queries import get_edition
-from voting import ledger, queries
+from voting import ledger
 from voting.labels import void_labels
 from voting.schemas import (
     IntegrityOut,
@@ -61,9 +60,7 @@ class LedgerApiController(Controller):
 
     @get("/editions/{year:int}/sources", guards=[requires_staff], summary="Votes per project per campaign source")
     async def sources(self, year: FromPath[int]) -> SourcesOut:
-        edition = await queries.edition_by_year(year)
-        if edition is None:
-            raise NotFound(_("There is no %(year)s edition.", year=year))
+        edition = await ledger.edition_or_404(year)
         return SourcesOut(items=[SourceOut(**i) for i in await ledger.sources(edition)])
 
     @get("/nominations/{nomination_id:str}/sources", guards=[requires_user],
