@@ -10,9 +10,11 @@ ledger grow during the vote.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import re
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -177,20 +179,28 @@ def check_receipt(text: str) -> str:
     return cleaned
 
 
+# Every answer about a well-formed receipt takes at least this long, found or not: the one
+# query's cost differs a little between a hit and a miss, the floor hides it.
+ANSWER_FLOOR_SECONDS = 0.05
+
+
 async def receipt_status(text: str) -> dict:
     """What became of the vote with this receipt. One indexed query, found or not (the vote's
-    ballot is counted inside it), so the answer time says nothing more than the answer."""
+    ballot is counted inside it), and an answer never sooner than ANSWER_FLOOR_SECONDS, so the
+    time of the answer says nothing more than the answer."""
     receipt = check_receipt(text)
+    started = time.monotonic()
     found = await Vote.raw(_LOOKUP, receipt)
-    if not found:
-        return {"status": "unknown"}
-    r = found[0]
-    settings = settings_of(r["settings"])
+    answer = _status_of(found[0]) if found else {"status": "unknown"}
+    await asyncio.sleep(max(0.0, ANSWER_FLOOR_SECONDS - (time.monotonic() - started)))
+    return answer
+
+
+def _status_of(r: dict) -> dict:
     answer = {"year": r["year"], "category": r["code"], "nomination_id": str(queries.parse_uuid(r["nomination"]))}
     if not r["valid"]:
         return {"status": "voided", **answer, "void_reason": r["void_code"] or "manual"}
-    complete_required = _complete_ballots(r["rules_json"], settings)
-    if complete_required and r["voted"] < r["categories"]:
+    if _complete_ballots(r["rules_json"], settings_of(r["settings"])) and r["voted"] < r["categories"]:
         return {"status": "not_counted_yet", **answer, "reason": "incomplete_ballot"}
     return {"status": "counted", **answer}
 
