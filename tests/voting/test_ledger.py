@@ -92,6 +92,12 @@ async def test_after_the_close_the_list_is_complete_and_a_voided_vote_is_not_cou
     assert rows[0] == ["receipt_sha256", "category", "nomination_id", "counted"]
     assert rows[1:] == [[i["receipt_sha256"], i["category"], i["nomination_id"], "true" if i["counted"] else "false"]
                         for i in body["items"]]
+    # read in small batches, the list is the same
+    from voting import ledger, queries
+
+    edition = await queries.edition_by_year(year)
+    assert [(r.receipt_sha256, r.counted) async for r in ledger.rows(edition, batch=2)] == [
+        (i["receipt_sha256"], i["counted"]) for i in body["items"]]
     # pages and a category
     first = (await client.get(f"/api/editions/{year}/receipts?limit=3")).json()
     second = (await client.get(f"/api/editions/{year}/receipts?limit=3&offset=3")).json()
