@@ -53,12 +53,13 @@ from core.settings import Settings
 from core.tasks import every, stop_all
 from core.templating import STATIC_DIR, template_config
 from judging.api import JudgingApiController, RubricApiController
+from judging.queries import selection_rubric_for_rules
 from judging.pages import JudgePagesController, StaffJudgingPagesController
 from judging.services import NOMINATION_ACCESS
 from prizes.editions import queries as editions
 from prizes.editions.api import EditionApiController
 from prizes.editions.pages import EditionPagesController, StaffEditionPagesController
-from prizes.editions.services import advance_due_phases, ensure_current_edition
+from prizes.editions.services import advance_due_phases, ensure_current_edition, use_rubric_source
 from prizes.nominations.api import (
     MediaController,
     NominatedListApiController,
@@ -86,6 +87,7 @@ from voting.controllers import (
     VotePagesController,
     VotingEditionApiController,
 )
+from voting.ledger_controllers import LedgerApiController, LedgerPagesController
 from voting.tallies import TallyStore
 
 log = logging.getLogger("prizes")
@@ -105,6 +107,7 @@ def bind_process(settings: Settings) -> Engine:
     engine = use_database(settings.database_url)
     editions.CACHE_SECONDS = settings.edition_cache_seconds
     editions.forget()
+    use_rubric_source(selection_rubric_for_rules)  # the rubric in the frozen counting rules
     return engine
 
 
@@ -178,6 +181,8 @@ def create_app(settings: Settings | None = None, *, nomination_access: Nominatio
             VoteApiController,
             VotingEditionApiController,
             CampaignApiController,
+            LedgerApiController,
+            LedgerPagesController,
             VotePagesController,
             StaffVotingPagesController,
             ResultsApiController,

@@ -154,9 +154,13 @@ async def create_check(name: str, table: str, condition: str) -> None:
 
         columns = await engine.run_ddl(f'PRAGMA table_info("{table}")')
         names = sorted((row["name"] for row in columns), key=len, reverse=True)
-        new_condition = condition
+        # columns are named outside string literals only ('network' stays a value)
+        parts = re.split(r"('(?:[^']|'')*')", condition)
         for column in names:
-            new_condition = re.sub(rf'(?<![\w."])"?{re.escape(column)}"?(?![\w"])', f'NEW."{column}"', new_condition)
+            parts = [part if part.startswith("'") else
+                     re.sub(rf'(?<![\w."])"?{re.escape(column)}"?(?![\w"])', f'NEW."{column}"', part)
+                     for part in parts]
+        new_condition = "".join(parts)
         for event in ("INSERT", "UPDATE"):
             await engine.run_ddl(
                 f'CREATE TRIGGER IF NOT EXISTS "{name}_{event.lower()}" BEFORE {event} ON "{table}" '

@@ -101,6 +101,11 @@ async def round_config(year: int, round_: str) -> RoundConfig:
     return _config_of(year, round_, earlier, stored=False)
 
 
+async def selection_rubric_for_rules(year: int) -> list[dict]:
+    """The selection round's criteria as the edition's frozen counting rules record them."""
+    return [c.as_dict() for c in (await round_config(year, "selection")).criteria]
+
+
 # --- projects as judges see them -------------------------------------------------------------
 
 @dataclass(frozen=True)

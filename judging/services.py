@@ -175,7 +175,10 @@ async def save_rubric(year: int, round_: str | None, criteria: Sequence[dict], g
     """Staff replace a round's criteria, until the first sheet of the round is submitted
     (409 from then on: a change is refused, never silently applied)."""
     round_ = check_round(round_)
-    await edition_queries.edition_row(year)
+    edition_row = await edition_queries.edition_row(year)
+    if round_ == "selection" and edition_row.get("rules_json"):
+        raise Conflict(_("The selection rubric is one of the counting rules, frozen when the vote opened."),
+                       [FieldError("criteria", _("Frozen since the vote opened."))])
     errors = FieldErrors()
     cleaned = []
     for index, item in enumerate(criteria):

@@ -69,6 +69,10 @@ class FiguresIn:
     valid_votes: int | None = None
     voters: int | None = None
     votes_by_category: dict[str, int] = field(default_factory=dict)
+    # The integrity report's totals and the frozen rules' fingerprint (voting's ledger).
+    raw_votes: int | None = None
+    voided_votes: int | None = None
+    rules_fingerprint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -263,6 +267,10 @@ def _figures(source: BookSource) -> tuple[tuple[Stat, ...], tuple[Chart, ...], s
         stats.append(Stat(_("valid votes"), number(f.valid_votes)))
     if f.voters is not None:
         stats.append(Stat(_("voters"), number(f.voters)))
+    if f.raw_votes is not None:
+        stats.append(Stat(_("votes recorded"), number(f.raw_votes)))
+    if f.voided_votes is not None:
+        stats.append(Stat(_("votes voided by the audit"), number(f.voided_votes)))
     stats.append(Stat(_("winners and champions"), number(len(source.laureates))))
 
     def labelled(counts: dict[str, int], labels: dict[str, str]) -> list[tuple[str, int]]:
@@ -286,6 +294,9 @@ def _figures(source: BookSource) -> tuple[tuple[Stat, ...], tuple[Chart, ...], s
                           colour=ACCENT, label_width=70, row=20, title=_("Valid votes by category")),
             _("Only valid votes count: votes voided by the secretariat's audit are left out."),
         ))
+        if f.rules_fingerprint:
+            note = _("Counted by rules frozen when the vote opened, fingerprint %(fingerprint)s; anyone can recount from the list of votes in the integrity report.",  # noqa: E501
+                     fingerprint=f.rules_fingerprint)
     else:
         note = _("Vote figures are not available for this edition.")
     return tuple(stats), tuple(charts), note

@@ -1,7 +1,8 @@
 """Reads for the book: the edition, its laureates with their texts and photos, and the
-figures. Reports reads every domain and owns no table; the voting record is read through
-Piccolo's app registry by table name, so the book builds (with a note instead of vote
-figures) where no voting domain is installed."""
+figures. Reports reads every domain and owns no table; the vote figures are voting's
+integrity report (`voting.ledger.counts`: counted as the edition's frozen rules count), so the
+book, the published tallies and the public list of votes agree; without a vote table the
+book says vote figures are unavailable."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from prizes.results.queries import publication
 from prizes.nominations.tables import Nomination, NominationImage
 from prizes.results.tables import ExtendedDescription
 from reports.builder import BookSource, FiguresIn, LaureateIn, PhotoIn
+from voting import ledger
+from voting import queries as voting_queries
 
 
 def table_named(name: str):
@@ -39,24 +42,26 @@ async def _counted(column, where) -> dict[str, int]:
     return {r["key"]: r["n"] for r in rows}
 
 
-async def _vote_figures(edition_id: int) -> tuple[int | None, int | None, dict[str, int]]:
-    vote = table_named("vote")
-    if vote is None or not all(hasattr(vote, c) for c in ("edition", "category", "voter", "valid")):
-        return None, None, {}
-    valid = (vote.edition == edition_id) & (vote.valid == True)  # noqa: E712 (a Piccolo expression)
-    rows = await vote.select(vote.category.code.as_alias("code"), Count(vote.id).as_alias("n")).where(valid).group_by(
-        vote.category.code)
-    by_category = {r["code"]: r["n"] for r in rows}
-    voters = await vote.raw(
-        "SELECT COUNT(DISTINCT voter) AS n FROM vote WHERE edition = {} AND valid = {}", edition_id, True)
-    return sum(by_category.values()), voters[0]["n"] if voters else 0, by_category
+async def _vote_figures(edition_id: int) -> dict:
+    """The vote figures of the integrity report (voting's public ledger): counted votes as the
+    edition's rules count them, voids, voters, and the rules' fingerprint."""
+    if table_named("vote") is None:
+        return {}
+    edition = await voting_queries.edition_by_id(edition_id)
+    counted = await ledger.counts(edition)
+    totals = counted["totals"]
+    return {
+        "valid_votes": totals["valid"], "voters": totals["voters"], "raw_votes": totals["raw"],
+        "voided_votes": totals["voided"], "rules_fingerprint": edition.state.rules_fingerprint,
+        "votes_by_category": {c["category"]: c["valid"] for c in counted["categories"] if c["valid"]},
+    }
 
 
 async def figures(edition_id: int) -> FiguresIn:
     submitted = (Nomination.edition == edition_id) & (Nomination.status != "draft")
     nominated = (Nomination.edition == edition_id) & Nomination.status.is_in(list(NOMINATED_STATUSES))
     countries = await Nomination.select(Nomination.country).where(submitted).distinct()
-    valid_votes, voters, votes_by_category = await _vote_figures(edition_id)
+    votes = await _vote_figures(edition_id)
     return FiguresIn(
         submitted=await Nomination.count().where(submitted),
         nominated=await Nomination.count().where(nominated),
@@ -64,9 +69,7 @@ async def figures(edition_id: int) -> FiguresIn:
         by_region=await _counted(Nomination.region, submitted),
         by_stakeholder=await _counted(Nomination.stakeholder_type, submitted),
         submitted_by_category=await _counted(Nomination.category.code, submitted),
-        valid_votes=valid_votes,
-        voters=voters,
-        votes_by_category=votes_by_category,
+        **votes,
     )
 
 

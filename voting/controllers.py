@@ -16,15 +16,15 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from accounts.guards import current_user, requires_staff, requires_user, requires_verified
 from core.clientip import client_address
-from core.errors import DomainError, FieldError, NotFound
+from core.errors import DomainError, FieldError, InvalidInput, NotFound
 from core.i18n import gettext as _
 from core.templating import page_context
 from core.clock import utcnow
 from prizes.editions.labels import PHASE_LABELS
 from prizes.editions.services import PhaseClosed
-from voting import queries, services
+from voting import ledger, queries, services
 from voting.guards import limit_votes, requires_staff_or_public_tallies
-from voting.rules import categories_left
+from voting.rules import categories_left, clean_source
 from voting.schemas import (
     CampaignOut,
     MyVoteOut,
@@ -43,13 +43,24 @@ from voting.tallies import TallyStore
 FormBody = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
+def check_void_form(form: dict[str, str]) -> tuple[list[str] | None, str | None]:
+    """The staff void form: a signal id, or vote ids one per line (or separated by spaces or
+    commas)."""
+    signal = (form.get("signal") or "").strip() or None
+    text = (form.get("vote_ids") or "").replace(",", " ").split()
+    if signal is None and not text:
+        raise InvalidInput([FieldError("vote_ids", _("List the votes to void, or choose a signal."))])
+    return (None if signal else text), signal
+
+
 def tally_store(request: Request) -> TallyStore:
     return request.app.state["tallies"]
 
 
-def _origin(request: Request) -> services.Origin:
+def _origin(request: Request, source: object = None) -> services.Origin:
     settings = request.app.state["settings"]
-    return services.Origin(client_address(request, settings.trusted_proxies), request.headers.get("user-agent", ""))
+    return services.Origin(client_address(request, settings.trusted_proxies), request.headers.get("user-agent", ""),
+                           clean_source(source))
 
 
 def _cache_seconds(request: Request) -> float:
@@ -68,7 +79,7 @@ class VoteApiController(Controller):
           summary="Vote for a nominated project (one vote per category, final)")
     async def cast(self, request: Request, data: JSONBody[VoteIn]) -> VoteOut:
         vote = await services.cast_vote(tally_store(request), current_user(request), data.nomination_id,
-                                        _origin(request), utcnow(), _cache_seconds(request))
+                                        _origin(request, data.source), utcnow(), _cache_seconds(request))
         return VoteOut(**vote)
 
     @get("/mine", guards=[requires_user], summary="My votes in the current edition (or ?year=)")
@@ -124,8 +135,10 @@ class CampaignApiController(Controller):
     tags = ["voting"]
 
     @get("/{nomination_id:str}/badge", guards=[requires_user], summary="The campaign link, badge and HTML snippet")
-    async def badge(self, request: Request, nomination_id: FromPath[str]) -> CampaignOut:
-        kit = await services.campaign_kit(current_user(request), nomination_id, _base_url(request), utcnow())
+    async def badge(self, request: Request, nomination_id: FromPath[str], src: FromQuery[str | None] = None) -> CampaignOut:
+        """`?src=TAG` tags the link for one campaign (a tag not of the form is ignored)."""
+        kit = await services.campaign_kit(current_user(request), nomination_id, _base_url(request), utcnow(),
+                                          clean_source(src))
         return CampaignOut(**kit)
 
 
@@ -133,7 +146,7 @@ class CampaignApiController(Controller):
 
 
 async def _vote_page(request: Request, nomination_id: str, status: int = 200, error: str | None = None,
-                     notice: str | None = None) -> Template:
+                     notice: str | None = None, source: str | None = None, tag: str | None = None) -> Template:
     now = utcnow()
     viewer = current_user(request)
     target, public = await services.visible_target(viewer, nomination_id, now)
@@ -144,6 +157,9 @@ async def _vote_page(request: Request, nomination_id: str, status: int = 200, er
     kit = None
     if viewer is not None and target.is_nominated and (viewer.is_staff or viewer.id == target.owner_id):
         kit = await services.campaign_kit(viewer, nomination_id, _base_url(request), now)
+    # the owner's votes per campaign source, once voting has closed
+    by_source = await ledger.sources(target.edition, target.nomination_id) \
+        if kit and ledger.ledger_is_open(target.edition, now) else None
     edition = target.edition.state
     context = page_context(
         request,
@@ -158,6 +174,10 @@ async def _vote_page(request: Request, nomination_id: str, status: int = 200, er
         kit=kit,
         error=error,
         notice=notice,
+        source=source,
+        by_source=by_source,
+        tag=clean_source(tag),
+        tag_refused=bool(tag) and clean_source(tag) is None,
         **state,
     )
     return Template("voting/vote.html", context=context, status_code=status)
@@ -167,20 +187,23 @@ class VotePagesController(Controller):
     include_in_schema = False
 
     @get("/vote/{nomination_id:str}")
-    async def show(self, request: Request, nomination_id: FromPath[str], voted: FromQuery[str | None] = None) -> Template:
-        return await _vote_page(request, nomination_id, notice=_("Thank you: your vote is recorded.") if voted else None)
+    async def show(self, request: Request, nomination_id: FromPath[str], voted: FromQuery[str | None] = None,
+                   src: FromQuery[str | None] = None, tag: FromQuery[str | None] = None) -> Template:
+        return await _vote_page(request, nomination_id, notice=_("Thank you: your vote is recorded.") if voted else None,
+                                source=clean_source(src), tag=tag)
 
     @post("/vote/{nomination_id:str}", status_code=303, guards=[requires_user, limit_votes])
-    async def cast(self, request: Request, nomination_id: FromPath[str]) -> Response:
+    async def cast(self, request: Request, nomination_id: FromPath[str], data: FormBody) -> Response:
         now = utcnow()
         await services.visible_target(current_user(request), nomination_id, now)  # a page about a project: 404 first
+        source = clean_source(data.get("src"))
         try:
-            await services.cast_vote(tally_store(request), current_user(request), nomination_id, _origin(request), now,
-                                     _cache_seconds(request))
+            await services.cast_vote(tally_store(request), current_user(request), nomination_id,
+                                     _origin(request, source), now, _cache_seconds(request))
         except DomainError as error:
             if error.status_code in (429, 503):
                 raise
-            return await _vote_page(request, nomination_id, error.status_code, error.detail)
+            return await _vote_page(request, nomination_id, error.status_code, error.detail, source=source)
         return Redirect(f"/vote/{nomination_id}?voted=1", status_code=303)
 
     @get("/votes/mine", guards=[requires_user])
@@ -265,10 +288,14 @@ class StaffVotingPagesController(Controller):
         now = utcnow()
         signals = await services.fraud_signals(year, now)
         edition = await queries.edition_by_year(year)
+        titles = {str(p.nomination_id): p.title for p in await queries.nominated_projects(edition.id)}
+        sources = [{**row, "title": titles.get(row["nomination_id"], row["nomination_id"])}
+                   for row in await ledger.sources(edition)]
         context = page_context(
             request,
             edition=edition.state,
             signals=signals,
+            sources=sorted(sources, key=lambda r: (r["title"], -r["votes"])),
             errors={e.key: e.message for e in errors},
             form=form or {},
             voided=voided,
@@ -282,7 +309,7 @@ class StaffVotingPagesController(Controller):
     @post("/fraud/{year:int}/void", status_code=303)
     async def void(self, request: Request, year: FromPath[int], data: FormBody) -> Response:
         try:
-            vote_ids, signal = services.check_void_form(data)
+            vote_ids, signal = check_void_form(data)
             result = await services.void_votes(tally_store(request), current_user(request).as_actor(), vote_ids, signal,
                                                data.get("reason"), utcnow())
         except DomainError as error:

@@ -116,7 +116,7 @@ class Target:
 
 _TARGET_SQL = (
     'SELECT n."id", n."status", n."title", n."category", c."code", n."submitted_at", n."owner", '
-    'e."id" AS "edition_id", e."year", e."phase", e."phase_changed_at", e."time_zone", e."settings", '
+    'e."id" AS "edition_id", e."year", e."phase", e."phase_changed_at", e."time_zone", e."settings", e."rules_json", '
     'p."name" AS "window", p."opens_at", p."closes_at" '
     'FROM "nomination" n JOIN "category" c ON c."id" = n."category" JOIN "edition" e ON e."id" = n."edition" '
     'LEFT JOIN "edition_phase" p ON p."edition" = e."id" WHERE n."id" = {}'

@@ -123,6 +123,25 @@ def signal_id(kind: str, year: int, *parts: object) -> str:
     return ":".join([kind, str(year), *(str(p) for p in parts)])
 
 
+_SOURCE = re.compile(r"[a-z0-9-]{1,32}")
+
+
+def clean_source(tag: object) -> str | None:
+    """A campaign source tag (`?src=`): 1 to 32 of a-z, 0-9 and '-'; anything else is ignored
+    (None), never an error — a mangled link still votes."""
+    return tag if isinstance(tag, str) and _SOURCE.fullmatch(tag) else None
+
+
+# The public reason categories of a void (the integrity report and receipts publish these,
+# never the evidence). A CHECK on `vote.void_code` holds the same list (voting migration).
+VOID_CODES = ("burst", "network", "disposable", "quick", "alias", "domain", "manual")
+
+
+def void_code(signal_kind: str | None) -> str:
+    """A void through a signal takes the signal's kind; votes listed by hand are `manual`."""
+    return signal_kind if signal_kind in VOID_CODES else "manual"
+
+
 @dataclass(frozen=True)
 class SignalRef:
     kind: str

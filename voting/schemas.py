@@ -16,6 +16,7 @@ class Strict(msgspec.Struct, forbid_unknown_fields=True):
 
 class VoteIn(Strict):
     nomination_id: str
+    source: str | None = None  # a campaign source tag; one not of the form is ignored
 
 
 class VoteOut(msgspec.Struct):
@@ -99,3 +100,76 @@ class CampaignOut(msgspec.Struct):
 
 def _iso(value: datetime | None) -> str | None:
     return iso(value) if value is not None else None
+
+
+# --- the public ledger (voting/ledger.py) ----------------------------------------------------------
+
+
+class ReceiptRowOut(msgspec.Struct):
+    receipt_sha256: str
+    category: str
+    nomination_id: str
+    counted: bool
+
+
+class ReceiptsOut(msgspec.Struct):
+    items: list[ReceiptRowOut]
+    total: int
+    offset: int
+    limit: int
+
+
+class ReceiptStatusOut(msgspec.Struct, omit_defaults=True):
+    """`status` only when unknown; `void_reason` (a public category) only when voided;
+    `reason` ("incomplete_ballot") only when not counted yet."""
+
+    status: str
+    year: int | None = None
+    category: str | None = None
+    nomination_id: str | None = None
+    void_reason: str | None = None
+    reason: str | None = None
+
+
+class IntegrityTotalsOut(msgspec.Struct):
+    raw: int
+    valid: int
+    voided: int
+    voters: int
+
+
+class IntegrityCategoryOut(msgspec.Struct):
+    category: str
+    raw: int
+    valid: int
+    voided: int
+    void_reasons: dict[str, int]
+
+
+class IntegrityOut(msgspec.Struct):
+    year: int
+    rules: dict[str, object]
+    rules_fingerprint: str | None
+    voting_closed_at: str | None
+    totals: IntegrityTotalsOut
+    categories: list[IntegrityCategoryOut]
+    receipts_sha256: str
+
+    @classmethod
+    def of(cls, report: dict) -> "IntegrityOut":
+        return cls(
+            year=report["year"], rules=report["rules"], rules_fingerprint=report["rules_fingerprint"],
+            voting_closed_at=_iso(report["voting_closed_at"]), totals=IntegrityTotalsOut(**report["totals"]),
+            categories=[IntegrityCategoryOut(**c) for c in report["categories"]],
+            receipts_sha256=report["receipts_sha256"],
+        )
+
+
+class SourceOut(msgspec.Struct):
+    nomination_id: str
+    source: str | None
+    votes: int
+
+
+class SourcesOut(msgspec.Struct):
+    items: list[SourceOut]

@@ -36,6 +36,7 @@ from voting.rules import (
     new_receipt,
     parse_signal_id,
     shortlist,
+    void_code,
 )
 from voting.tables import Vote
 from voting.tallies import LIVE, Mark, TallyStore
@@ -48,6 +49,7 @@ class Origin:
 
     address: str
     user_agent: str = ""
+    source: str | None = None  # the campaign source tag, already cleaned (`rules.clean_source`)
 
 
 async def count_vote_attempt(limiter: RateLimiter, settings: Settings, address: str, voter_id: UUID) -> None:
@@ -115,7 +117,7 @@ def _log_failure(task: asyncio.Future) -> None:
 
 
 _INSERT_COLUMNS = ("id", "edition", "category", "nomination", "voter", "cast_at", "receipt", "client_address", "network",
-                   "email_domain", "agent", "valid", "void_reason")
+                   "email_domain", "agent", "valid", "void_reason", "source")
 # Written out rather than built by Piccolo: this is on the path of every vote (the builder
 # costs about a millisecond of CPU a vote).
 _INSERT = ('INSERT INTO "vote" (' + ", ".join(f'"{c}"' for c in _INSERT_COLUMNS) + ") VALUES ("
@@ -130,7 +132,7 @@ async def _insert(user: CurrentUser, target: Target, origin: Origin, now: dateti
             await Vote.raw(
                 _INSERT, uuid4(), target.edition.id, target.category_id, target.nomination_id, user.id, now, receipt,
                 origin.address[:64], network_block(origin.address)[:64], email_domain(user.email)[:255],
-                agent_hash(origin.user_agent), True, "",
+                agent_hash(origin.user_agent), True, "", origin.source,
             )
             return receipt
         except Exception as error:
@@ -263,11 +265,13 @@ async def void_votes(store: TallyStore, actor: Actor, vote_ids: list[str] | None
     errors.raise_if_any()
 
     voided: list[dict] = []
+    code = void_code(signal.partition(":")[0] if signal else None)
     async with transaction():
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             voided += await Vote.update(
-                {Vote.valid: False, Vote.voided_at: now, Vote.voided_by: actor.id, Vote.void_reason: reason}
+                {Vote.valid: False, Vote.voided_at: now, Vote.voided_by: actor.id, Vote.void_reason: reason,
+                 Vote.void_code: code}
             ).where(Vote.id.is_in(chunk) & (Vote.valid == True)).returning(  # noqa: E712
                 Vote.id, Vote.edition, Vote.category, Vote.voter, Vote.nomination
             )
@@ -357,9 +361,10 @@ def badge_image(target: Target) -> str:
     return badge_svg(target.title, texts["label"], texts["call"], texts["brand"])
 
 
-async def campaign_kit(viewer: CurrentUser, nomination_id: object, base_url: str, now: datetime) -> dict[str, str]:
-    """The public link, the badge image and the HTML snippet, for the project's owner and
-    staff, once the project is nominated."""
+async def campaign_kit(viewer: CurrentUser, nomination_id: object, base_url: str, now: datetime,
+                       source: str | None = None) -> dict[str, str]:
+    """The public link (tagged `?src=` for one campaign when `source` is given), the badge
+    image and the HTML snippet, for the project's owner and staff, once it is nominated."""
     from html import escape
 
     target, _public = await visible_target(viewer, nomination_id, now)
@@ -368,7 +373,7 @@ async def campaign_kit(viewer: CurrentUser, nomination_id: object, base_url: str
     if not target.is_nominated:
         raise Conflict(_("The link and the badge are ready once the project is nominated."),
                        [FieldError("status", target.status)])
-    link = f"{base_url}/vote/{target.nomination_id}"
+    link = f"{base_url}/vote/{target.nomination_id}" + (f"?src={source}" if source else "")
     image = f"{base_url}/badge/{target.nomination_id}.svg"
     alt = badge_texts(target)["label"]
     html = (f'<a href="{escape(link)}"><img src="{escape(image)}" alt="{escape(alt)}" '
@@ -384,13 +389,3 @@ async def vote_page_state(viewer: CurrentUser | None, target: Target, now: datet
         "my_vote": mine,
         "voted_here": bool(mine) and queries.parse_uuid(mine["nomination"]) == target.nomination_id,
     }
-
-
-def check_void_form(form: dict[str, str]) -> tuple[list[str] | None, str | None]:
-    """The staff void form: a signal id, or vote ids one per line (or separated by spaces or
-    commas)."""
-    signal = (form.get("signal") or "").strip() or None
-    text = (form.get("vote_ids") or "").replace(",", " ").split()
-    if signal is None and not text:
-        raise InvalidInput([FieldError("vote_ids", _("List the votes to void, or choose a signal."))])
-    return (None if signal else text), signal

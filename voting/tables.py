@@ -36,3 +36,8 @@ class Vote(Table, tablename="vote"):
     voided_at = Timestamptz(null=True, default=None)
     voided_by = UUID(null=True, default=None)
     void_reason = Text(null=False, default="")
+    # The public category of a void (never the evidence): `voting.rules.VOID_CODES`, '' while
+    # valid. A CHECK (voting migration) holds the list.
+    void_code = Varchar(length=16, null=False, default="")
+    # The campaign source tag of the link the vote came from (`?src=`), null when untagged.
+    source = Varchar(length=32, null=True, default=None)

@@ -1,6 +1,7 @@
 """Words for the editions' codes, in the reader's language (through gettext at use)."""
 
-from core.i18n import N_
+from core.i18n import N_, ngettext
+from core.i18n import gettext as _
 
 PHASE_LABELS = {
     "submission": N_("Submission"),
@@ -9,3 +10,24 @@ PHASE_LABELS = {
     "selection": N_("Selection"),
     "announcement": N_("Announcement"),
 }
+
+
+def rules_in_words(edition) -> list[str]:
+    """The counting rules as sentences for the public edition page."""
+    rules = edition.rules
+    shortlist = int(rules["shortlist_size"])
+    winners = int(rules["winners_per_category"])
+    lines = [
+        ngettext("The most-voted project of each category becomes a finalist.",
+                 "The %(num)d most-voted projects of each category become finalists.", shortlist),
+        _("Every project tied with the last of them goes through too (tie rule %(rule)s).", rule=rules["tie_rule"]),
+        ngettext("The experts choose at most %(num)d winner per category.",
+                 "The experts choose at most %(num)d winners per category.", winners),
+        _("Only votes of voters who voted in every category count.") if rules["complete_ballots"]
+        else _("Every valid vote counts, whatever the voter's other votes."),
+    ]
+    rubric = rules.get("selection_rubric")
+    if rubric:
+        lines.append(_("The experts score the finalists on: %(criteria)s.",
+                       criteria="; ".join(f"{c['title']} ({c['weight']})" for c in rubric)))
+    return lines

@@ -17,8 +17,8 @@ from core.errors import DomainError, FieldError, InvalidInput
 from core.i18n import gettext as _
 from core.templating import page_context
 from prizes.editions import queries, services
-from prizes.editions.labels import PHASE_LABELS
-from prizes.editions.rules import PHASES, SETTINGS_SPEC
+from prizes.editions.labels import PHASE_LABELS, rules_in_words
+from prizes.editions.rules import FROZEN_SETTINGS, PHASES, SETTINGS_SPEC, enters_vote
 from prizes.editions.services import PhaseDates
 
 FormBody = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -51,6 +51,7 @@ async def _edition_page(request: Request, year: int | None) -> Template:
         timeline=_timeline(edition, now),
         years=await queries.list_years(),
         is_current=edition.year == current_year,
+        rules=rules_in_words(edition),
     )
     return Template("prizes/home.html", context=context)
 
@@ -67,10 +68,18 @@ class EditionPagesController(Controller):
         return await _edition_page(request, year)
 
 
-def _settings_from_form(form: dict[str, str]) -> tuple[dict[str, object], list[FieldError]]:
+def frozen_names(edition, now: datetime) -> tuple[str, ...]:
+    """The settings locked by the frozen counting rules (from the vote's opening on)."""
+    return FROZEN_SETTINGS if edition.rules_json or enters_vote(edition.phase_at(now)) else ()
+
+
+def _settings_from_form(form: dict[str, str], skip: tuple[str, ...] = ()) -> tuple[dict[str, object], list[FieldError]]:
+    """The settings form; `skip`: locked fields (a disabled field is not sent)."""
     values: dict[str, object] = {}
     errors = []
     for name, (_default, kind, _low, _high) in SETTINGS_SPEC.items():
+        if name in skip:
+            continue
         raw = form.get(name)
         if kind is bool:
             values[name] = raw in ("on", "true", "1")
@@ -118,6 +127,8 @@ def describe_change(entry: dict) -> str:
         return _("Changed %(what)s", what="; ".join(parts))
     if action == "edition.create":
         return _("Edition created")
+    if action == "edition.rules_frozen":
+        return _("Counting rules frozen (fingerprint %(fingerprint)s)", fingerprint=details.get("fingerprint", "?"))
     return action
 
 
@@ -137,6 +148,7 @@ class StaffEditionPagesController(Controller):
             phases=[(p, _(PHASE_LABELS[p])) for p in PHASES],
             timeline=_timeline(edition, now),
             settings_spec=SETTINGS_SPEC,
+            frozen_names=frozen_names(edition, now),
             settings={name: edition.settings.get(name, spec[0]) for name, spec in SETTINGS_SPEC.items()},
             errors={e.key: e.message for e in errors},
             form=form or {},
@@ -200,7 +212,7 @@ class StaffEditionPagesController(Controller):
 
     @post("/editions/{year:int}/settings", status_code=303)
     async def save_settings(self, request: Request, year: FromPath[int], data: FormBody) -> Response:
-        values, errors = _settings_from_form(data)
+        values, errors = _settings_from_form(data, frozen_names(await queries.get_edition(year), utcnow()))
         if errors:
             return await self._render(request, year, 422, errors, data)
         actor = current_user(request).as_actor()

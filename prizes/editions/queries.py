@@ -9,7 +9,7 @@ from typing import Awaitable, Callable, Iterable, TypeVar
 
 from core.errors import NotFound
 from core.i18n import gettext as _
-from prizes.editions.rules import PHASES, EditionState, PhaseWindow
+from prizes.editions.rules import FROZEN_SETTINGS, PHASES, EditionState, PhaseWindow
 from prizes.editions.tables import Category, Edition, EditionPhase
 
 T = TypeVar("T")
@@ -47,7 +47,13 @@ def settings_of(raw) -> dict:
 
 def state_of(row: dict, windows: Iterable[PhaseWindow], categories: Iterable[tuple[str, str]]) -> EditionState:
     """An edition row (year, phase, phase_changed_at, time_zone, settings) with its phase
-    windows (any order) and its categories, as the plain `EditionState` every rule takes."""
+    windows (any order) and its categories, as the plain `EditionState` every rule takes.
+    Once the rules are frozen, their values are the settings' (they can no longer differ)."""
+    settings = settings_of(row["settings"])
+    rules_json = row.get("rules_json")
+    if rules_json:
+        frozen = json.loads(rules_json)
+        settings.update({name: frozen[name] for name in FROZEN_SETTINGS if name in frozen})
     return EditionState(
         year=row["year"],
         phase=row["phase"],
@@ -55,7 +61,8 @@ def state_of(row: dict, windows: Iterable[PhaseWindow], categories: Iterable[tup
         time_zone=row["time_zone"],
         windows=tuple(sorted(windows, key=lambda w: PHASES.index(w.name))),
         categories=tuple(categories),
-        settings=settings_of(row["settings"]),
+        settings=settings,
+        rules_json=rules_json or None,
     )
 
 

@@ -8,6 +8,8 @@ rule holds even before it does, so a deadline is strict to the second.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Mapping
@@ -32,6 +34,45 @@ SETTINGS_SPEC: dict[str, tuple[object, type, float | None, float | None]] = {
     "duplicate_threshold": (0.9, float, 0.5, 1.0),
     "blind_judging": (False, bool, None, None),
 }
+
+# The counting rules (SPEC §12): the settings that decide the outcome, frozen with the tie rule
+# and the selection rubric when the edition first enters the voting phase. Other settings stay
+# editable; settings added later are not rules unless listed here.
+FROZEN_SETTINGS = ("shortlist_size", "winners_per_category", "complete_ballots")
+# The version name of the documented boundary tie rule (README, Voting: "Finalists"): every
+# project tied with the last of the N most-voted goes through. A new rule gets a new name.
+TIE_RULE = "shortlist-ties-at-boundary-all-pass/v1"
+
+
+def counting_rules(settings: Mapping[str, object], selection_rubric: list | None) -> dict:
+    """The `rules` object of an edition (plain JSON values)."""
+    rules: dict[str, object] = {name: settings.get(name, SETTINGS_SPEC[name][0]) for name in FROZEN_SETTINGS}
+    rules["tie_rule"] = TIE_RULE
+    rules["selection_rubric"] = selection_rubric
+    return rules
+
+
+def canonical_json(value: object) -> str:
+    """Keys sorted, separators `,` and `:`, UTF-8 text (no ASCII escapes)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def fingerprint(rules_json: str) -> str:
+    return hashlib.sha256(rules_json.encode("utf-8")).hexdigest()
+
+
+def enters_vote(phase: str) -> bool:
+    """From the voting phase on, the rules are frozen (also when staff skip the vote)."""
+    return PHASES.index(phase) >= PHASES.index("voting")
+
+
+def frozen_changes(rules_json: str | None, changes: Mapping[str, object]) -> list[str]:
+    """The frozen rules that `changes` (settings by name) would change: none before the freeze."""
+    if rules_json is None:
+        return []
+    frozen = json.loads(rules_json)
+    return sorted(name for name, value in changes.items() if name in FROZEN_SETTINGS and frozen.get(name) != value)
+
 
 # The 18 categories of recent editions: the seed of a new installation, then data.
 DEFAULT_CATEGORIES: tuple[tuple[str, str], ...] = (
@@ -74,6 +115,17 @@ class EditionState:
     windows: tuple[PhaseWindow, ...]
     categories: tuple[tuple[str, str], ...]
     settings: Mapping[str, object] = field(default_factory=dict)
+    # The canonical JSON of the frozen counting rules, null until the vote first opened.
+    rules_json: str | None = None
+
+    @property
+    def rules(self) -> dict:
+        """The counting rules: as frozen, else as they would be frozen now (no rubric yet)."""
+        return json.loads(self.rules_json) if self.rules_json else counting_rules(self.settings, None)
+
+    @property
+    def rules_fingerprint(self) -> str | None:
+        return fingerprint(self.rules_json) if self.rules_json else None
 
     def window(self, name: str) -> PhaseWindow:
         return next(w for w in self.windows if w.name == name)

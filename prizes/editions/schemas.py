@@ -28,6 +28,8 @@ class EditionOut(msgspec.Struct):
     phases: list[PhaseOut]
     categories: list[CategoryOut]
     settings: dict[str, object]
+    rules: dict[str, object]
+    rules_fingerprint: str | None
 
     @classmethod
     def of(cls, edition: EditionState, now: datetime) -> "EditionOut":
@@ -39,6 +41,8 @@ class EditionOut(msgspec.Struct):
             phases=[PhaseOut(w.name, iso(w.opens_at), iso(w.closes_at)) for w in edition.windows],
             categories=[CategoryOut(code, title) for code, title in edition.categories],
             settings=settings,
+            rules=edition.rules,
+            rules_fingerprint=edition.rules_fingerprint,
         )
 
 

@@ -7,11 +7,13 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from typing import Awaitable, Callable
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from core import audit
 from core.audit import Actor
+from core.clock import utcnow
 from core.db import is_unique_violation, transaction
 from core.errors import Conflict, FieldError, FieldErrors, Forbidden, InvalidInput
 from core.i18n import gettext as _
@@ -21,6 +23,7 @@ from prizes.editions.labels import PHASE_LABELS
 from prizes.editions.rules import (
     DEFAULT_CATEGORIES,
     DEFAULT_TIME_ZONE,
+    FROZEN_SETTINGS,
     PHASES,
     EditionState,
     PhaseWindow,
@@ -28,13 +31,56 @@ from prizes.editions.rules import (
     check_time_zone,
     default_settings,
     default_windows,
+    canonical_json,
+    counting_rules,
     due_transitions,
+    enters_vote,
+    fingerprint,
+    frozen_changes,
     settings_errors,
     timeline_errors,
 )
 from prizes.editions.tables import Category, Edition, EditionPhase
 
 log = logging.getLogger("prizes.editions")
+
+# The selection rubric is one of the frozen rules, but prizes reads no judging: the composition
+# root hands in the reader (main.py; `judging.queries.selection_rubric_for_rules`).
+RubricSource = Callable[[int], Awaitable[list | None]]
+_rubric_source: RubricSource | None = None
+
+
+def use_rubric_source(source: RubricSource | None) -> None:
+    global _rubric_source
+    _rubric_source = source
+
+
+async def _rules_text(year: int, settings: dict) -> str:
+    rubric = await _rubric_source(year) if _rubric_source is not None else None
+    return canonical_json(counting_rules(settings, rubric))
+
+
+async def _freeze_rules(edition_id: int, year: int, text: str, actor: Actor, now: datetime) -> None:
+    """Write the frozen rules once (in the caller's transaction), with their audit entry."""
+    updated = await Edition.update({Edition.rules_json: text, Edition.rules_frozen_at: now}).where(
+        (Edition.id == edition_id) & Edition.rules_json.is_null()
+    ).returning(Edition.id)
+    if updated:
+        await audit.record(actor, "edition.rules_frozen", f"edition:{year}", "the vote opened",
+                           {"rules": json.loads(text), "fingerprint": fingerprint(text)})
+
+
+class RulesFrozen(Conflict):
+    """A change to a counting rule after the vote opened."""
+
+
+def _rules_frozen(names: list[str]) -> RulesFrozen:
+    return RulesFrozen(
+        _("The counting rules of this edition were frozen when the vote opened: %(names)s can no longer change.",
+          names=", ".join(names)),
+        [FieldError(f"settings.{name}", _("Frozen since the vote opened.")) for name in names],
+    )
+
 
 class PhaseClosed(Forbidden):
     """The edition is not in the phase this action belongs to."""
@@ -140,9 +186,13 @@ async def move_phase(year: int, phase: str, reason: str | None, actor: Actor, no
     errors.raise_if_any()
     row = await queries.edition_row(year)
     before = (await queries.get_edition(year)).phase_at(now)
+    freeze = enters_vote(phase) and not row.get("rules_json")
+    text = await _rules_text(year, queries.settings_of(row["settings"])) if freeze else None
     async with transaction():
         await Edition.update({Edition.phase: phase, Edition.phase_changed_at: now}).where(Edition.id == row["id"])
         await audit.record(actor, "edition.phase", f"edition:{year}", reason, {"from": before, "to": phase})
+        if text is not None:
+            await _freeze_rules(row["id"], year, text, actor, now)
     queries.forget()
     return await queries.get_edition(year)
 
@@ -194,6 +244,13 @@ async def update_edition(
 
     new_settings = dict(current.settings)
     if settings:
+        # From the first entry into the vote (even before the ticker writes the move) the
+        # counting rules are frozen: a change to one is a conflict naming it.
+        rules_json = row.get("rules_json") or (
+            await _rules_text(year, current.settings) if enters_vote(current.phase_at(utcnow())) else None)
+        touched = frozen_changes(rules_json, settings)
+        if touched:
+            raise _rules_frozen(touched)
         errors.items.extend(settings_errors(settings))
         new_settings.update(settings)
         if not settings_errors(settings):
@@ -216,9 +273,14 @@ async def update_edition(
             diff = {k: {"from": current.settings.get(k), "to": v} for k, v in settings.items() if current.settings.get(k) != v}
             if diff:
                 changes["settings"] = diff
-                await Edition.update({Edition.settings: json.dumps(new_settings, sort_keys=True)}).where(
-                    Edition.id == row["id"]
-                )
+                touches_rules = any(k in FROZEN_SETTINGS for k in diff)
+                where = Edition.id == row["id"]
+                if touches_rules:  # compare-and-set: the vote may have opened meanwhile
+                    where = where & Edition.rules_json.is_null()
+                written = await Edition.update(
+                    {Edition.settings: json.dumps(new_settings, sort_keys=True)}).where(where).returning(Edition.id)
+                if not written:
+                    raise _rules_frozen(sorted(k for k in diff if k in FROZEN_SETTINGS))
         for window in windows.values():
             old = current.window(window.name)
             if (old.opens_at, old.closes_at) != (window.opens_at, window.closes_at):
@@ -248,9 +310,8 @@ async def advance_due_phases(now: datetime) -> list[tuple[int, str, str]]:
     and the instant it was set, so when several workers race, exactly one moves the phase
     and writes the audit entry."""
     moved = []
-    editions = await Edition.select(Edition.id, Edition.year, Edition.phase, Edition.phase_changed_at).where(
-        Edition.phase != "announcement"
-    )
+    editions = await Edition.select(Edition.id, Edition.year, Edition.phase, Edition.phase_changed_at,
+                                    Edition.settings, Edition.rules_json).where(Edition.phase != "announcement")
     for row in editions:
         windows = await EditionPhase.select(EditionPhase.name, EditionPhase.closes_at).where(
             EditionPhase.edition == row["id"]
@@ -260,6 +321,8 @@ async def advance_due_phases(now: datetime) -> list[tuple[int, str, str]]:
         if not steps:
             continue
         final_phase, final_at = steps[-1][1], steps[-1][2]
+        freeze = enters_vote(final_phase) and not row["rules_json"]
+        text = await _rules_text(row["year"], queries.settings_of(row["settings"])) if freeze else None
         async with transaction():
             updated = (
                 await Edition.update({Edition.phase: final_phase, Edition.phase_changed_at: final_at})
@@ -280,6 +343,9 @@ async def advance_due_phases(now: datetime) -> list[tuple[int, str, str]]:
                     f"the {before} phase closed at {at.isoformat()}",
                     {"from": before, "to": after, "automatic": True},
                 )
+            if text is not None:
+                opened = next((at for _before, after, at in steps if after == "voting"), final_at)
+                await _freeze_rules(row["id"], row["year"], text, Actor.system(), opened)
         queries.forget()
         moved.extend((row["year"], before, after) for before, after, _at in steps)
         log.info("edition %s moved on to the %s phase", row["year"], final_phase)

@@ -23,6 +23,10 @@ class Edition(Table, tablename="edition"):
     published_at = Timestamptz(null=True, default=None)
     foreword = Text(null=False, default="")
     extended_deadline = Timestamptz(null=True, default=None)
+    # The counting rules as frozen when the edition first entered the voting phase: their
+    # canonical JSON text, whose SHA-256 is the public fingerprint (null: not frozen yet).
+    rules_json = Text(null=True, default=None)
+    rules_frozen_at = Timestamptz(null=True, default=None)
 
 
 class EditionPhase(Table, tablename="edition_phase"):

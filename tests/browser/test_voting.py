@@ -49,9 +49,14 @@ async def test_a_voter_votes_in_two_categories_without_javascript_and_sees_them_
         await page.get_by_role("link", name="See my votes and the categories left").click()
         votes = page.get_by_role("region", name="2 votes")
         await expect(votes.get_by_role("row")).to_have_count(3)
-        await expect(votes.get_by_role("link")).to_have_text(["Teachers online", "Mobile records for community health"])
+        await expect(votes.get_by_role("table").get_by_role("link")).to_have_text(
+            ["Teachers online", "Mobile records for community health"])
         left = page.get_by_role("region", name="Categories left")
         await expect(left.locator(".categories > li")).to_have_count(16)
+        # each receipt checks itself at /receipts (by POST, without JavaScript)
+        await votes.get_by_role("button", name="Check this receipt").first.click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Check a receipt")
+        await expect(page.get_by_role("status")).to_contain_text("Counted:")
     finally:
         await context.close()
 
@@ -67,5 +72,7 @@ async def test_a_voter_votes_in_two_categories_without_javascript_and_sees_them_
         await assert_accessible(page, "my votes")
         await page.goto(f"/vote/{health}")
         await assert_accessible(page, "the vote page")
+        await page.goto("/receipts")
+        await assert_accessible(page, "the receipts page")
     finally:
         await context.close()

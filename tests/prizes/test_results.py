@@ -94,8 +94,18 @@ async def test_more_winners_than_the_edition_allows_is_422(app, staff):
     response = await staff.put(f"/api/editions/{year}/winners", json=two)
     assert response.status_code == 422 and response.json()["extra"][0]["key"] == "C1"
     assert "at most 1" in response.json()["extra"][0]["message"]
-    # two sharing a prize, once the edition allows it
+    # a frozen counting rule: no longer changeable
+    refused = await staff.patch(f"/api/editions/{year}", json={"settings": {"winners_per_category": 2}})
+    assert refused.status_code == 409
+    assert [e["key"] for e in refused.json()["extra"]] == ["settings.winners_per_category"]
+
+
+async def test_two_winners_share_a_prize_when_the_edition_allows_it(app, staff):
+    ids = await two_categories(app)
+    year = await year_now()
     assert (await staff.patch(f"/api/editions/{year}", json={"settings": {"winners_per_category": 2}})).status_code == 200
+    await set_phase(app, "selection")
+    two = {"C1": ids["C1"][:2]}
     assert (await staff.put(f"/api/editions/{year}/winners", json=two)).json()["winners"]["C1"] == sorted(
         two["C1"], key=lambda i: ids["C1"].index(i))
     three = await staff.put(f"/api/editions/{year}/winners", json={"C1": ids["C1"]})

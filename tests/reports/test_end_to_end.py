@@ -120,7 +120,11 @@ async def test_one_edition_from_submission_to_the_published_book(app, client, tm
         stats = dict((label, value) for value, label in re.findall(
             r'<span class="stat-value">([^<]*)</span> <span class="stat-label">([^<]*)</span>', web.text))
         assert stats == {"projects submitted": "5", "projects nominated": "5", "countries": "1",
-                         "winners and champions": "4", **({"valid votes": "9", "voters": "6"} if voting else {})}
+                         "winners and champions": "4",
+                         **({"valid votes": "9", "voters": "6", "votes recorded": "9", "votes voided by the audit": "0"}
+                            if voting else {})}
+        if voting:  # the book names the fingerprint of the rules the votes were counted by
+            assert (await client.get(f"/api/editions/{year}")).json()["rules_fingerprint"] in web.text
         assert "default-src 'none'" in web.headers["content-security-policy"]
         assert f'src="/media/images/{photo.json()["id"]}"' in web.text
         assert (await client.get(f"/media/images/{photo.json()['id']}")).status_code == 200

@@ -10,6 +10,8 @@ GUARDED = [
     ("GET", "/api/editions/{year}/fraud", "staff", None, "api"),
     ("POST", "/api/editions/{year}/finalists", "staff", None, "api"),
     ("GET", "/api/nominations/{nid}/badge", "user", None, "api"),
+    ("GET", "/api/editions/{year}/sources", "staff", None, "api"),
+    ("GET", "/api/nominations/{nid}/sources", "user", None, "api"),
     ("POST", "/vote/{nid}", "user", {}, "page"),
     ("GET", "/votes/mine", "user", None, "page"),
     ("GET", "/staff/voting/{year}", "staff", None, "page"),

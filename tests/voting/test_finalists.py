@@ -7,7 +7,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from core.audit import Actor
+from core.clock import utcnow
 from core.tables import AuditEntry
+from prizes.editions.queries import current_year
 from prizes.editions.services import update_edition
 from prizes.nominations.tables import Nomination
 from tests.factories import set_phase
@@ -24,8 +26,9 @@ async def statuses() -> dict[str, str]:
 
 
 async def test_the_most_voted_become_finalists_with_every_project_tied_at_the_boundary(app, client, staff):
+    # the counting rules are set before the vote opens (frozen from then on)
+    await update_edition(await current_year(utcnow()), Actor.system(), settings={"shortlist_size": 2}, reason="two finalists")
     year = await open_voting(app)
-    await update_edition(year, Actor.system(), settings={"shortlist_size": 2}, reason="two finalists")
     # submitted in the order C, B, A, D, E
     a = await nominated(app, category="C7.4", title="A", submitted_at=day(3))
     b = await nominated(app, category="C7.4", title="B", submitted_at=day(2))
@@ -60,8 +63,9 @@ async def test_the_most_voted_become_finalists_with_every_project_tied_at_the_bo
 
 
 async def test_recomputing_replaces_the_earlier_result(app, client, staff):
+    # the counting rules are set before the vote opens (frozen from then on)
+    await update_edition(await current_year(utcnow()), Actor.system(), settings={"shortlist_size": 1}, reason="one finalist")
     year = await open_voting(app)
-    await update_edition(year, Actor.system(), settings={"shortlist_size": 1}, reason="one finalist")
     a = await nominated(app, category="C1", title="A", submitted_at=day(1))
     b = await nominated(app, category="C1", title="B", submitted_at=day(2))
     people = await accounts(app, 5)
@@ -80,8 +84,9 @@ async def test_recomputing_replaces_the_earlier_result(app, client, staff):
 
 
 async def test_winners_and_champions_keep_their_status_when_finalists_are_recomputed(app, client, staff):
+    # the counting rules are set before the vote opens (frozen from then on)
+    await update_edition(await current_year(utcnow()), Actor.system(), settings={"shortlist_size": 1}, reason="one finalist")
     year = await open_voting(app)
-    await update_edition(year, Actor.system(), settings={"shortlist_size": 1}, reason="one finalist")
     winner = await nominated(app, category="C1", title="Winner", status="winner", submitted_at=day(1))
     other = await nominated(app, category="C1", title="Other", submitted_at=day(2))
     people = await accounts(app, 2)
@@ -93,9 +98,10 @@ async def test_winners_and_champions_keep_their_status_when_finalists_are_recomp
 
 
 async def test_finalists_count_only_complete_ballots_when_the_edition_says_so(app, client, staff):
-    year = await open_voting(app)
-    await update_edition(year, Actor.system(), settings={"shortlist_size": 1, "complete_ballots": True},
+    # the counting rules are set before the vote opens (frozen from then on)
+    await update_edition(await current_year(utcnow()), Actor.system(), settings={"shortlist_size": 1, "complete_ballots": True},
                          reason="complete ballots only")
+    year = await open_voting(app)
     from voting.queries import edition_by_year
 
     codes = (await edition_by_year(year)).categories.codes

@@ -7,11 +7,13 @@ from __future__ import annotations
 from datetime import timedelta
 from uuid import uuid4
 
+import pytest
 import redis as sync_redis
 
 from core.audit import Actor
 from core.clock import utcnow
-from prizes.editions.services import update_edition
+from prizes.editions.queries import current_year
+from prizes.editions.services import RulesFrozen, update_edition
 from tests.factories import ApiClient
 from tests.servers import _env, _main
 from tests.voting.factories import nominated, open_voting, vote, voter
@@ -211,8 +213,9 @@ async def test_the_sweeper_notices_a_lost_redis_without_any_vote(app, client, re
 
 
 async def test_complete_ballots_count_only_voters_who_voted_in_every_category(app, client, staff, redis_url):
+    # the counting rules are set before the vote opens (frozen from then on)
+    await update_edition(await current_year(utcnow()), Actor.system(), settings={"complete_ballots": True}, reason="complete ballots only")
     year = await open_voting(app)
-    await update_edition(year, Actor.system(), settings={"complete_ballots": True}, reason="complete ballots only")
     edition = await queries.edition_by_year(year)
     assert counting_mode(edition.state.settings) == "complete"
     codes = edition.categories.codes
@@ -234,10 +237,10 @@ async def test_complete_ballots_count_only_voters_who_voted_in_every_category(ap
     flush(redis_url)
     assert await tallies(staff, year) == counted
     assert _main("tallies", "--check", env=_env()).returncode == 0
-    # switching the setting off counts every vote again (the tallies are rebuilt for it)
-    await update_edition(year, Actor.system(), settings={"complete_ballots": False}, reason="count every vote")
-    assert (await tallies(staff, year))[projects[codes[0]]] == 2
-    assert _main("tallies", "--check", env=_env()).returncode == 0
+    # the setting is a frozen counting rule: it cannot be switched off once the vote opened
+    with pytest.raises(RulesFrozen):
+        await update_edition(year, Actor.system(), settings={"complete_ballots": False}, reason="count every vote")
+    assert await tallies(staff, year) == counted
     await close([full, part])
 
 
@@ -245,8 +248,9 @@ async def test_concurrent_last_votes_complete_the_ballot(app, client, staff):
     """The last two categories voted at once: whichever commits last sees the ballot complete."""
     import asyncio
 
+    # the counting rules are set before the vote opens (frozen from then on)
+    await update_edition(await current_year(utcnow()), Actor.system(), settings={"complete_ballots": True}, reason="complete ballots only")
     year = await open_voting(app)
-    await update_edition(year, Actor.system(), settings={"complete_ballots": True}, reason="complete ballots only")
     edition = await queries.edition_by_year(year)
     codes = edition.categories.codes
     projects = {code: await nominated(app, category=code, title=f"Project {code}") for code in codes}
