@@ -86,7 +86,7 @@ def source_files() -> list[tuple[Path, str, dict[str, str]]]:
 
 
 def _relative(path: Path) -> str:
-    return path.relative_to(ROOT).as_posix()
+    return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.as_posix()
 
 
 def extract_messages() -> Catalog:
