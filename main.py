@@ -80,6 +80,7 @@ from reports.controllers import (
     StaffReportPagesController,
 )
 from reports.jobs import BookJobs
+from reports.exporters import missing_pdf_fonts
 from voting.controllers import (
     CampaignApiController,
     StaffVotingPagesController,
@@ -140,6 +141,10 @@ def create_app(settings: Settings | None = None, *, nomination_access: Nominatio
         await start_pool(engine)
         await ensure_current_edition(utcnow())
         await refresh_published_years()
+        if missing := await asyncio.to_thread(missing_pdf_fonts):
+            log.warning("fonts missing for the PDFs (names in Arabic, Chinese, Devanagari or Thai would print as "
+                        "empty boxes): %s; install %s (README, Languages)", ", ".join(missing),
+                        " ".join(sorted(set(missing.values()))))
         ticker = (asyncio.create_task(every(settings.phase_tick_seconds, phase_tick, "phase ticker"), name="phase-ticker")
                   if settings.phase_tick_seconds > 0 else None)
         mailer = (asyncio.create_task(mail_worker.run(settings.mail_poll_seconds), name="mail-worker")

@@ -18,8 +18,24 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
-LANGUAGES = {"en": "English", "fr": "Français"}
+# The six official languages of the United Nations, each named in itself (the switch lists
+# them so). A language is offered once its catalogue is merged and complete: until then it
+# waits in PENDING_LANGUAGES (out of the switch, of negotiation, of `check` and of the tests).
+# All six catalogues are complete today.
+OFFICIAL_LANGUAGES = {
+    "en": "English",
+    "fr": "Français",
+    "es": "Español",
+    "ar": "العربية",
+    "zh": "中文",
+    "ru": "Русский",
+}
+PENDING_LANGUAGES: frozenset[str] = frozenset()
+LANGUAGES = {code: name for code, name in OFFICIAL_LANGUAGES.items() if code not in PENDING_LANGUAGES}
 DEFAULT_LANGUAGE = "en"
+# The BCP 47 tag of `lang` attributes where it differs from the code (Simplified Chinese).
+_LANGUAGE_TAGS = {"zh": "zh-Hans"}
+_RIGHT_TO_LEFT = frozenset({"ar"})
 LANGUAGE_COOKIE = "lang"
 
 _current: contextvars.ContextVar[str] = contextvars.ContextVar("language", default=DEFAULT_LANGUAGE)
@@ -40,6 +56,17 @@ def translations(language: str) -> NullTranslations:
 
 def current_language() -> str:
     return _current.get()
+
+
+def language_tag(language: str | None = None) -> str:
+    """The value of an HTML `lang` attribute for `language` (the current one by default)."""
+    code = language or _current.get()
+    return _LANGUAGE_TAGS.get(code, code)
+
+
+def text_direction(language: str | None = None) -> str:
+    """`rtl` for a right-to-left language, `ltr` otherwise: the page's `dir` attribute."""
+    return "rtl" if (language or _current.get()) in _RIGHT_TO_LEFT else "ltr"
 
 
 def set_language(language: str) -> contextvars.Token:

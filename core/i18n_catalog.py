@@ -1,4 +1,4 @@
-"""Extraction of the translatable messages, and the French catalogue kept up to date with them.
+"""Extraction of the translatable messages, and the catalogues (fr, es, ar, zh, ru) kept up to date with them.
 
 Every user-facing string is written in English and wrapped for translation: `_()`, `gettext()`,
 `ngettext()` or `N_()` in Python, `{{ _("...") }}` in the Jinja templates. Babel finds them
@@ -7,7 +7,8 @@ compiled in memory by `core.i18n` at start-up, so there is no `.mo` file to buil
 
 Refresh the catalogue after adding, changing or removing a message:
 
-    .venv/bin/python -m core.i18n_catalog update            # every language (today: fr)
+    .venv/bin/python -m core.i18n_catalog update            # every offered language, and every
+                                                            # pending one that has a catalogue
     .venv/bin/python -m core.i18n_catalog update fr         # one language
     .venv/bin/python -m core.i18n_catalog update --drop-obsolete   # forget vanished messages
     .venv/bin/python -m core.i18n_catalog check             # exit 1 if a message is untranslated,
@@ -41,7 +42,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
 from babel.messages.pofile import read_po, write_po
 
-from core.i18n import DEFAULT_LANGUAGE, LANGUAGES, LOCALE_DIR
+from core.i18n import DEFAULT_LANGUAGE, LANGUAGES, LOCALE_DIR, OFFICIAL_LANGUAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON_PACKAGES = ("core", "accounts", "prizes", "judging", "voting", "reports")
@@ -85,7 +86,7 @@ def source_files() -> list[tuple[Path, str, dict[str, str]]]:
 
 
 def _relative(path: Path) -> str:
-    return path.relative_to(ROOT).as_posix()
+    return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.as_posix()
 
 
 def extract_messages() -> Catalog:
@@ -153,7 +154,7 @@ def _new_catalog(language: str) -> Catalog:
         version=_version(),
         copyright_holder=COPYRIGHT_HOLDER,
         msgid_bugs_address="",
-        language_team=LANGUAGES.get(language, language),
+        language_team=OFFICIAL_LANGUAGES.get(language, language),
         last_translator="",
         charset="utf-8",
         fuzzy=False,
@@ -302,18 +303,32 @@ def unextractable_calls() -> list[Unextractable]:
 # --- command line ---------------------------------------------------------------------------
 
 
-def _languages(requested: list[str]) -> list[str]:
-    translated = [code for code in LANGUAGES if code != DEFAULT_LANGUAGE]
-    unknown = [code for code in requested if code not in translated]
+def offered_languages() -> list[str]:
+    """The translated languages the site offers (`core.i18n.LANGUAGES`): each must have a
+    complete catalogue (`check`, `tests/core/test_i18n.py`)."""
+    return [code for code in LANGUAGES if code != DEFAULT_LANGUAGE]
+
+
+def catalogued_languages() -> list[str]:
+    """Every official language that has a catalogue file, offered or still pending."""
+    return [code for code in OFFICIAL_LANGUAGES if code != DEFAULT_LANGUAGE and catalog_path(code).is_file()]
+
+
+def _languages(requested: list[str], default: list[str]) -> list[str]:
+    translatable = [code for code in OFFICIAL_LANGUAGES if code != DEFAULT_LANGUAGE]
+    unknown = [code for code in requested if code not in translatable]
     if unknown:
-        raise SystemExit(f"unknown language(s) {', '.join(unknown)}; translated languages: {', '.join(translated)}")
-    return requested or translated
+        raise SystemExit(f"unknown language(s) {', '.join(unknown)}; translated languages: {', '.join(translatable)}")
+    return requested or default
 
 
 def _cmd_update(args) -> int:
     template = extract_messages()
     print(f"{len(msgids(template))} messages extracted", file=sys.stderr)
-    for language in _languages(args.languages):
+    # By default every offered language (its catalogue created if missing) and every pending
+    # one that already has a catalogue; `update es` creates a pending language's catalogue.
+    default = list(dict.fromkeys(offered_languages() + catalogued_languages()))
+    for language in _languages(args.languages, default):
         result = update_catalog(
             language, template, drop_obsolete=args.drop_obsolete, fuzzy_matching=not args.no_fuzzy_matching
         )
@@ -332,7 +347,13 @@ def _cmd_update(args) -> int:
 def _cmd_check(args) -> int:
     template = extract_messages()
     problems = 0
-    for language in _languages(args.languages):
+    # By default the offered languages: a language passes only if its catalogue exists and
+    # every message has a reviewed translation. `check es` checks a pending language too.
+    for language in _languages(args.languages, offered_languages()):
+        if not catalog_path(language).is_file():
+            problems += 1
+            print(f"{language}: no catalogue at {_relative(catalog_path(language))} (run `update {language}`)")
+            continue
         result = update_catalog(language, template, drop_obsolete=False, fuzzy_matching=False, write=False)
         for label, items in (
             ("not in the catalogue (run `update`)", result.added),

@@ -6,8 +6,11 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel import Locale
+from babel.dates import format_skeleton
+from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
@@ -19,12 +22,25 @@ STATIC_DIR = TEMPLATE_DIR / "static"
 
 
 def format_instant(value: datetime | None, time_zone: str, with_zone: bool = True) -> str:
-    """An instant stored in UTC, shown in the edition's time zone (e.g. `31 Mar 2027, 23:00 CEST`)."""
+    """An instant stored in UTC, shown in the edition's time zone (never the reader's) and
+    written the reader's way (Babel's CLDR data): `Mar 31, 2027, 23:00 CEST` in English,
+    `31 mars 2027, 23:00 CEST` in French, `2027年3月31日 23:00 CEST` in Chinese. The
+    24-hour clock everywhere: the zone's abbreviation follows it, an AM/PM marker would not."""
     if value is None:
         return ""
     local = value.astimezone(ZoneInfo(time_zone))
-    text = format_datetime(local, "d MMM y, HH:mm", locale=i18n.current_language())
+    language = i18n.current_language()
+    date = format_skeleton("yMMMd", local, locale=language)
+    time = format_skeleton("Hm", local, locale=language)
+    text = Locale.parse(language).datetime_formats["medium"].format(time, date)
     return f"{text} {local.tzname()}" if with_zone else text
+
+
+def format_number(value: int | float | None) -> str:
+    """A count or a figure written the reader's way (`12,345`, `12 345`, `12.345`)."""
+    if value is None:
+        return ""
+    return format_decimal(value, locale=i18n.current_language())
 
 
 def local_input_value(value: datetime | None, time_zone: str) -> str:
@@ -32,6 +48,15 @@ def local_input_value(value: datetime | None, time_zone: str) -> str:
     if value is None:
         return ""
     return value.astimezone(ZoneInfo(time_zone)).strftime("%Y-%m-%dT%H:%M")
+
+
+def isolate(value) -> Markup:
+    """Text typed by people (a title, a name, a description), isolated in `<bdi>` so that it
+    keeps its own direction: an Arabic entity name in an English page, an English title in an
+    Arabic one. Escaped like any other value; empty text gives nothing."""
+    if value is None or value == "":
+        return Markup("")
+    return Markup("<bdi>%s</bdi>") % escape(value)
 
 
 def make_environment() -> Environment:
@@ -45,8 +70,12 @@ def make_environment() -> Environment:
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     env.filters["instant"] = format_instant
     env.filters["local_input"] = local_input_value
+    env.filters["number"] = format_number
+    env.filters["bdi"] = isolate
     env.globals["LANGUAGES"] = i18n.LANGUAGES
     env.globals["current_language"] = i18n.current_language
+    env.globals["language_tag"] = i18n.language_tag
+    env.globals["text_direction"] = i18n.text_direction
     return env
 
 

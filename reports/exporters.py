@@ -90,21 +90,63 @@ def media_fetcher(media_dir: Path | None):
     return MediaOnly(allowed_protocols={"file", "data"})
 
 
+# Families the PDFs need to draw names in any script (Debian: fonts-noto-core, fonts-noto-cjk);
+# fontconfig finds them. Without them Pango draws empty boxes (.notdef) for those scripts.
+PDF_FONT_FAMILIES = {
+    "Noto Sans": "fonts-noto-core",
+    "Noto Sans Arabic": "fonts-noto-core",
+    "Noto Sans Devanagari": "fonts-noto-core",
+    "Noto Sans Thai": "fonts-noto-core",
+    "Noto Sans CJK SC": "fonts-noto-cjk",
+}
+
+
+def missing_pdf_fonts() -> dict[str, str]:
+    """The font families of PDF_FONT_FAMILIES that fontconfig cannot find, with the Debian
+    package that has each (blocking: runs `fc-list`)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("fc-list") is None:
+        return dict(PDF_FONT_FAMILIES)
+    missing = {}
+    for family, package in PDF_FONT_FAMILIES.items():
+        found = subprocess.run(["fc-list", f":family={family}", "family"], capture_output=True, text=True).stdout
+        if not found.strip():
+            missing[family] = package
+    return missing
+
+
 @dataclass(frozen=True)
 class Pdf:
     data: bytes
     pages: int
 
 
-def render_pdf(html: str, media_dir: Path | None = None, progress: Callable[[str], None] | None = None) -> Pdf:
-    """The PDF of `html` (blocking, CPU-bound). `progress` hears of each stage."""
+# Tagged PDF (PDF/UA-1): a structure tree from the HTML (headings, paragraphs, lists, tables,
+# figures with their `alt`, in the order of the document), the document's language from
+# `<html lang>`, its title from `<title>`. `tagged=False` only for measuring what tagging costs
+# (bench/report.py).
+PDF_VARIANT = "pdf/ua-1"
+
+
+def render_pdf(
+    html: str,
+    media_dir: Path | None = None,
+    progress: Callable[[str], None] | None = None,
+    *,
+    tagged: bool = True,
+) -> Pdf:
+    """The PDF of `html` (blocking, CPU-bound), tagged for assistive technology. `progress`
+    hears of each stage."""
     from weasyprint import HTML
 
     say = progress or (lambda _message: None)
     base = Path(media_dir).resolve().as_uri() + "/" if media_dir else None
     say("layout")
-    document = HTML(string=html, base_url=base, url_fetcher=media_fetcher(media_dir)).render()
+    options = {"pdf_variant": PDF_VARIANT} if tagged else {}
+    document = HTML(string=html, base_url=base, url_fetcher=media_fetcher(media_dir)).render(**options)
     say(f"pages {len(document.pages)}")
-    data = document.write_pdf()  # photos come prepared for print (reports.book.print_photo)
+    data = document.write_pdf(**options)  # photos come prepared for print (reports.book.print_photo)
     say("written")
     return Pdf(data, len(document.pages))

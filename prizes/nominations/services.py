@@ -20,7 +20,7 @@ from core.errors import Conflict, FieldError, FieldErrors, InvalidInput
 from core.i18n import gettext as _
 from core.i18n import in_language
 from core.mail import Mail, enqueue
-from core.templating import render_text
+from core.templating import format_instant, render_text
 from core.validation import clean_text
 from prizes.editions import queries as editions
 from prizes.editions.rules import EditionState
@@ -222,7 +222,7 @@ async def submit(owner: CurrentUser, nomination_id: UUID | str, now: datetime) -
                 subject=_("WSIS Prizes: we received “%(title)s”", title=row["title"]),
                 text=render_text("mail/prizes/receipt.txt", name=owner.display_name, title=row["title"],
                                  category=full["category"], year=edition.year, reference=str(row["id"]),
-                                 submitted_at=now.strftime("%Y-%m-%d %H:%M UTC")),
+                                 submitted_at=format_instant(now, edition.time_zone)),
                 kind="receipt",
             ))
     except Exception as error:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from accounts.services import CurrentUser
 from core import audit
@@ -21,7 +20,7 @@ from core.errors import Conflict, FieldError, FieldErrors, Forbidden, InvalidInp
 from core.i18n import gettext as _
 from core.i18n import in_language, ngettext
 from core.mail import Mail, enqueue
-from core.templating import render_text
+from core.templating import format_instant, render_text
 from core.validation import clean_text
 from prizes.editions import queries as editions
 from prizes.editions.labels import PHASE_LABELS
@@ -201,7 +200,6 @@ async def request_extended(actor: Actor, year: int, deadline: datetime | None, n
         ExtendedDescription.nomination.is_in([r["id"] for r in rows] or [UUID(int=0)])
         & ExtendedDescription.submitted_at.is_not_null())}
     asked = [r for r in rows if r["id"] not in answered]
-    when = final.astimezone(ZoneInfo(edition.time_zone)).strftime("%Y-%m-%d %H:%M %Z")
     async with transaction():
         if deadline is not None:
             await Edition.update({Edition.extended_deadline: deadline}).where(Edition.id == state.edition_id)
@@ -216,7 +214,8 @@ async def request_extended(actor: Actor, year: int, deadline: datetime | None, n
                     subject=_("WSIS Prizes %(year)s: “%(title)s” is a finalist — your story for the book",
                               year=year, title=item["title"]),
                     text=render_text("mail/prizes/results_extended_request.txt", name=item["name"], title=item["title"],
-                                     year=year, deadline=when, max_words=extended_limit(edition),
+                                     year=year, deadline=format_instant(final, edition.time_zone),
+                                     max_words=extended_limit(edition),
                                      link=f"{base_url}/nominations/{item['id']}/extended"),
                 ))
         await audit.record(actor, "edition.extended_requests", f"edition:{year}", "",
@@ -239,7 +238,7 @@ async def save_extended(owner: CurrentUser, nomination_id: str, text: str | None
     if reason == "published":
         raise Forbidden(_("The results are published: the book can no longer be changed."))
     if reason == "deadline":
-        when = state.extended_deadline.astimezone(ZoneInfo(edition.time_zone)).strftime("%Y-%m-%d %H:%M %Z")
+        when = format_instant(state.extended_deadline, edition.time_zone)  # the reader's way, the edition's zone
         raise Forbidden(_("The deadline for extended descriptions passed on %(when)s.", when=when))
     errors = FieldErrors()
     text = clean_text(errors, "text", text, max_length=MAX_EXTENDED_CHARACTERS, multiline=True)

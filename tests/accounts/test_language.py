@@ -3,7 +3,10 @@ the one they last read the site in — not in the language of the staff member w
 
 from __future__ import annotations
 
+import pytest
+
 from accounts.tables import User
+from core.i18n import LANGUAGES, language_tag
 from core.i18n import gettext as _
 from core.i18n import in_language
 from core.mail import OutgoingMail
@@ -56,3 +59,33 @@ async def test_staff_decisions_reach_each_owner_in_their_own_language(app, clien
         french = _("WSIS Prizes: “%(title)s” is nominated", title="Radios fr")
     assert french.startswith("Prix du SMSI")
     assert mails == {"fr@example.org": french, "en@example.org": "WSIS Prizes: “Radios en” is nominated"}
+
+
+# Every language the site offers (`core.i18n.LANGUAGES`: French and Arabic today, Spanish,
+# Chinese and Russian once their catalogues are merged): the verification mail of a reader who
+# signs up in it is written in it, subject and body, with no English sentence left.
+VERIFY_LINES = (
+    "Please confirm your e-mail address for the WSIS Prizes by opening this link:",
+    "The link works once and expires in 48 hours. If you did not create an account, ignore this message.",
+    "The WSIS Prizes secretariat",
+)
+
+
+@pytest.mark.parametrize("language", [code for code in LANGUAGES if code != "en"])
+async def test_a_reader_receives_the_verification_mail_in_their_language(client, language):
+    tag = language_tag(language)
+    email = f"reader-{language}@example.org"
+    response = await client.post("/api/accounts", json={"email": email, "password": "a long passphrase 12",
+                                                        "display_name": "Nour"},
+                                 headers={"accept-language": f"{tag}, en;q=0.1"})
+    assert response.status_code == 201, response.text
+    assert (await User.select(User.language).where(User.email == email).first())["language"] == language
+    mail = await OutgoingMail.select(OutgoingMail.subject, OutgoingMail.body_text).where(
+        OutgoingMail.recipient == email).first()
+    with in_language(language):
+        subject = _("WSIS Prizes: Confirm your e-mail address")
+        lines = [_(line) for line in VERIFY_LINES] + [_("Hello %(name)s,", name="Nour")]
+    assert mail["subject"] == subject != "WSIS Prizes: Confirm your e-mail address"
+    for line, english in zip(lines, VERIFY_LINES + ("Hello Nour,",)):
+        assert line in mail["body_text"] and line != english
+        assert english not in mail["body_text"]

@@ -1,5 +1,7 @@
-"""Translations: the French catalogue covers every message of the code and templates, keeps
-their placeholders, and the reader gets French from the cookie, the browser or the switch."""
+"""Translations: every offered language's catalogue (`core.i18n.LANGUAGES`: French, Arabic, and
+Spanish, Chinese and Russian once their catalogues are merged) covers every message of the code
+and templates, keeps their placeholders and follows Babel's plural rules; the reader gets their
+language from the cookie, the browser or the switch; Arabic pages are right-to-left."""
 
 from __future__ import annotations
 
@@ -27,8 +29,17 @@ def placeholders(text: str) -> Counter:
 
 
 def french_catalog():
-    with i18n_catalog.catalog_path("fr").open("rb") as handle:
-        return read_po(handle, locale="fr")
+    return catalog_of("fr")
+
+
+def catalog_of(language: str):
+    with i18n_catalog.catalog_path(language).open("rb") as handle:
+        return read_po(handle, locale=language)
+
+
+# Every translated language the site offers: a language joins the tests by leaving
+# `core.i18n.PENDING_LANGUAGES`, and then needs a complete catalogue.
+OFFERED = i18n_catalog.offered_languages()
 
 
 def _strings(message) -> list[str]:
@@ -57,8 +68,10 @@ def test_extraction_finds_messages_in_python_and_templates(extracted):
     assert "Online voting" in ids  # Python, `N_()`
 
 
-def test_every_extracted_message_has_a_french_translation(extracted):
-    catalog = french_catalog()
+@pytest.mark.parametrize("language", OFFERED)
+def test_every_extracted_message_has_a_translation_in_every_offered_language(extracted, language):
+    assert i18n_catalog.catalog_path(language).is_file(), f"{language} is offered but has no catalogue"
+    catalog = catalog_of(language)
     missing, fuzzy = [], []
     for message in extracted:
         if not message.id:
@@ -69,17 +82,18 @@ def test_every_extracted_message_has_a_french_translation(extracted):
         elif translated.fuzzy:
             fuzzy.append(message.id)
     assert not missing, (
-        f"{len(missing)} message(s) without a French translation; run "
+        f"{len(missing)} message(s) without a {language} translation; run "
         f"`.venv/bin/python -m core.i18n_catalog update` and translate them:\n"
         + "\n".join(repr(m) for m in missing)
     )
-    assert not fuzzy, "fuzzy French translations (not used until reviewed):\n" + "\n".join(repr(m) for m in fuzzy)
+    assert not fuzzy, f"fuzzy {language} translations (not used until reviewed):\n" + "\n".join(repr(m) for m in fuzzy)
 
 
-def test_the_app_serves_every_french_translation(extracted):
+@pytest.mark.parametrize("language", OFFERED)
+def test_the_app_serves_every_translation(extracted, language):
     """What the app compiles at start-up (`core.i18n.translations`) gives the catalogue's text."""
-    catalog = french_catalog()
-    compiled = i18n.translations("fr")
+    catalog = catalog_of(language)
+    compiled = i18n.translations(language)
     wrong = []
     for message in extracted:
         if not message.id or isinstance(message.id, (list, tuple)):
@@ -90,9 +104,10 @@ def test_the_app_serves_every_french_translation(extracted):
     assert not wrong, wrong
 
 
-def test_french_translations_keep_the_placeholders_of_their_message():
+@pytest.mark.parametrize("language", OFFERED)
+def test_translations_keep_the_placeholders_of_their_message(language):
     wrong = []
-    for message in french_catalog():
+    for message in catalog_of(language):
         if not message.id:
             continue
         ids, strings = _ids(message), _strings(message)
@@ -120,6 +135,58 @@ def test_french_catalogue_header():
     assert catalog.plural_expr == "(n > 1)"
     assert catalog.charset.lower() == "utf-8"
     assert not catalog.fuzzy
+
+
+# French and Spanish keep gettext's two forms: CLDR 42+ (Babel 2.12+) adds a third, "many",
+# used only for exact millions ("1 000 000 de votes"), which no message of ours counts.
+TWO_FORMS = {"fr": (2, "(n > 1)"), "es": (2, "(n != 1)")}
+
+
+@pytest.mark.parametrize("language", OFFERED)
+def test_catalogue_header_has_babels_plural_rules(language):
+    """Arabic has six plural forms, Russian three, Chinese one: Babel's (CLDR's) rules."""
+    from babel.messages.catalog import Catalog
+
+    catalog = catalog_of(language)
+    expected = TWO_FORMS.get(language) or (Catalog(locale=language).num_plurals, Catalog(locale=language).plural_expr)
+    assert str(catalog.locale) == language
+    assert (catalog.num_plurals, catalog.plural_expr) == expected
+    assert not catalog.fuzzy
+    for message in catalog:
+        if message.id and isinstance(message.id, (list, tuple)):
+            assert len(message.string) == catalog.num_plurals, message.id
+
+
+def test_arabic_russian_and_chinese_have_six_three_and_one_plural_forms():
+    assert [catalog_of(code).num_plurals for code in ("ar", "ru", "zh") if code in OFFERED] == [
+        n for code, n in (("ar", 6), ("ru", 3), ("zh", 1)) if code in OFFERED]
+
+
+def test_arabic_plurals_pick_the_form_of_the_number():
+    with i18n.in_language("ar"):
+        forms = [i18n.ngettext("%(num)d vote", "%(num)d votes", n) for n in (0, 1, 2, 3, 11, 100)]
+    assert forms == ["لا أصوات (0)", "صوت واحد (1)", "صوتان (2)", "3 أصوات", "11 صوتًا", "100 صوت"]
+
+
+def test_every_official_language_is_offered_or_pending_and_named_in_itself():
+    assert list(i18n.OFFICIAL_LANGUAGES) == ["en", "fr", "es", "ar", "zh", "ru"]
+    assert i18n.OFFICIAL_LANGUAGES == {"en": "English", "fr": "Français", "es": "Español", "ar": "العربية",
+                                       "zh": "中文", "ru": "Русский"}
+    assert set(i18n.LANGUAGES) | i18n.PENDING_LANGUAGES == set(i18n.OFFICIAL_LANGUAGES)
+    assert not set(i18n.LANGUAGES) & i18n.PENDING_LANGUAGES
+    assert (i18n.language_tag("zh"), i18n.language_tag("ar"), i18n.language_tag("fr")) == ("zh-Hans", "ar", "fr")
+    assert [i18n.text_direction(code) for code in i18n.OFFICIAL_LANGUAGES] == ["ltr", "ltr", "ltr", "rtl", "ltr", "ltr"]
+
+
+def test_check_fails_for_an_offered_language_without_a_catalogue(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(i18n_catalog, "catalog_path", lambda language: tmp_path / language / "messages.po")
+    assert i18n_catalog.main(["check", "ar"]) == 1
+    assert "ar: no catalogue" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("language", OFFERED)
+def test_check_passes_for_every_offered_language(language, capsys):
+    assert i18n_catalog.main(["check", language]) == 0, capsys.readouterr().out
 
 
 def test_no_message_is_built_at_run_time():
@@ -160,9 +227,10 @@ def test_update_keeps_translations_adds_new_messages_and_marks_vanished_ones_obs
     assert not i18n_catalog.read_catalog("fr").obsolete
 
 
-def test_the_committed_catalogue_is_up_to_date(extracted):
+@pytest.mark.parametrize("language", OFFERED)
+def test_the_committed_catalogue_is_up_to_date(extracted, language):
     """`update` would change nothing but dates: the .po matches the code."""
-    result = i18n_catalog.update_catalog("fr", extracted, fuzzy_matching=False, write=False)
+    result = i18n_catalog.update_catalog(language, extracted, fuzzy_matching=False, write=False)
     assert not result.added, f"run `.venv/bin/python -m core.i18n_catalog update`; new messages: {result.added}"
 
 
@@ -184,7 +252,7 @@ async def test_home_page_in_french_with_the_language_cookie(client):
     client.http.cookies.set(i18n.LANGUAGE_COOKIE, "fr", domain="testserver.local")
     response = await client.get("/")
     assert response.status_code == 200
-    assert '<html lang="fr">' in response.text
+    assert '<html lang="fr" dir="ltr">' in response.text
     assert f'<h2 id="timeline-heading">{FR_TIMELINE}</h2>' in response.text
     assert FR_SKIP_LINK in response.text
     assert "Soumission" in response.text  # a phase label, translated where shown
@@ -194,7 +262,7 @@ async def test_home_page_in_french_with_the_language_cookie(client):
 
 async def test_home_page_in_english_by_default(client):
     response = await client.get("/")
-    assert '<html lang="en">' in response.text
+    assert '<html lang="en" dir="ltr">' in response.text
     assert "Skip to main content" in response.text
     assert FR_SKIP_LINK not in response.text
 
@@ -210,14 +278,14 @@ async def test_home_page_in_english_by_default(client):
 async def test_home_page_language_from_accept_language(client, accept_language, lang, skip_link):
     response = await client.get("/", headers={"Accept-Language": accept_language})
     assert response.status_code == 200
-    assert f'<html lang="{lang}">' in response.text
+    assert f'<html lang="{lang}" dir="ltr">' in response.text
     assert skip_link in response.text
 
 
 async def test_the_cookie_wins_over_accept_language(client):
     client.http.cookies.set(i18n.LANGUAGE_COOKIE, "en", domain="testserver.local")
     response = await client.get("/", headers={"Accept-Language": "fr"})
-    assert '<html lang="en">' in response.text
+    assert '<html lang="en" dir="ltr">' in response.text
 
 
 def _set_cookies(response) -> list[str]:
@@ -231,7 +299,7 @@ async def test_language_switch_sets_the_cookie_and_goes_back_to_the_page(client)
     assert any(c.startswith(f"{i18n.LANGUAGE_COOKIE}=fr;") for c in _set_cookies(response)), _set_cookies(response)
     assert client.http.cookies.get(i18n.LANGUAGE_COOKIE) == "fr"
     page = await client.get("/")
-    assert '<html lang="fr">' in page.text
+    assert '<html lang="fr" dir="ltr">' in page.text
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example"])
@@ -286,3 +354,50 @@ async def test_login_page_error_in_french(app, client):
     )
     assert response.status_code == 401
     assert FR_WRONG_CREDENTIALS in response.text
+
+
+# --- right to left, dates and numbers ----------------------------------------------------------
+
+
+AR_SKIP_LINK = "انتقل إلى المحتوى الرئيسي"
+
+
+async def test_home_page_in_arabic_is_right_to_left(client):
+    response = await client.get("/", headers={"Accept-Language": "ar-EG, en;q=0.5"})
+    assert response.status_code == 200
+    assert '<html lang="ar" dir="rtl">' in response.text
+    assert AR_SKIP_LINK in response.text
+    assert "Skip to main content" not in response.text
+    # the switch names each language in itself, with its own language and direction
+    assert 'lang="fr" dir="ltr" hreflang="fr">Français</a>' in response.text
+    assert '<span aria-current="true" lang="ar" dir="rtl">العربية</span>' in response.text
+
+
+def test_instants_are_written_the_readers_way_in_the_editions_time_zone():
+    from datetime import datetime, timezone
+
+    from core.templating import format_instant, format_number
+
+    instant = datetime(2027, 3, 31, 21, 0, tzinfo=timezone.utc)
+    written = {}
+    for language in ("en", "fr", "ar", "es", "zh", "ru"):
+        token = i18n._current.set(language)  # pending languages too: Babel knows them all
+        try:
+            written[language] = (format_instant(instant, "Europe/Zurich"), format_number(1234567))
+        finally:
+            i18n._current.reset(token)
+    assert written == {
+        "en": ("Mar 31, 2027, 23:00 CEST", "1,234,567"),
+        "fr": ("31 mars 2027, 23:00 CEST", "1\u202f234\u202f567"),
+        "ar": ("31 مارس 2027، 23:00 CEST", "1,234,567"),
+        "es": ("31 mar 2027, 23:00 CEST", "1.234.567"),
+        "zh": ("2027年3月31日 23:00 CEST", "1,234,567"),
+        "ru": ("31 мар. 2027\u202fг., 23:00 CEST", "1\xa0234\xa0567"),
+    }
+
+
+def test_typed_text_is_isolated_and_escaped():
+    from core.templating import isolate
+
+    assert isolate("وزارة <b>") == '<bdi>وزارة &lt;b&gt;</bdi>'
+    assert isolate("") == "" and isolate(None) == ""

@@ -30,7 +30,7 @@ async def test_a_judge_scores_from_the_queue_with_save_and_next_and_a_mistake_sh
 
     page = await judge.get(f"/judging/projects/{first}")
     assert page.status_code == 200
-    assert '<label for="f-score-impact">Results and impact <span class="scale">(from 1 to 10)</span></label>' in page.text
+    assert '<label for="f-score-impact"><bdi>Results and impact</bdi> <span class="scale">(from 1 to 10)</span></label>' in page.text
 
     wrong = await post_form(judge, f"/judging/projects/{first}", score_form({**SCORES, "impact": 12}, "next"))
     assert wrong.status_code == 422
@@ -89,7 +89,7 @@ async def test_staff_run_panels_rubrics_and_round_settings_from_their_page(app, 
                                                                              "category": "C4"})
     assert assigned.status_code == 303
     shown = await staff.get(assigned.headers["location"])
-    assert "The judge was assigned." in shown.text and "Ada &lt;ada@judges.example&gt;" in shown.text
+    assert "The judge was assigned." in shown.text and "<bdi>Ada</bdi> &lt;ada@judges.example&gt;" in shown.text
     not_judge = await post_form(staff, f"/staff/judging/{year}/assignments", {"email": "staff@secretariat.example",
                                                                               "category": "C4"})
     assert not_judge.status_code == 422 and 'id="f-email-error"' in not_judge.text
