@@ -160,7 +160,7 @@ async def get_visible(viewer: CurrentUser | None, nomination_id: UUID | str, now
     phase = (await editions.get_edition(item["year"])).phase_at(now)
     # Publication matters only outside the public phases (staff moved the phase back).
     published = phase not in PUBLIC_PHASES and await Edition.exists().where(
-        (Edition.year == item["year"]) & Edition.published_at.is_not_null())
+        (Edition.year == item["year"]) & (Edition.published_at <= now))
     if not is_public(item["status"], phase, published):
         raise not_found()
     return public_view(item), False
