@@ -41,6 +41,10 @@ class NominationAccess(Protocol):
         """The project as a judge may read it (blind mode applied), or None when it is not
         theirs to judge."""
 
+    async def statistical_tie(self, year: int, category: str) -> dict | None:
+        """The selection round's robustness figures of `category` when its leader is a
+        statistical tie (winners there need a confirmation with a reason), else None."""
+
 
 PUBLIC_FIELDS = ("id", "category", "title", "entity_name", "stakeholder_type", "country", "region", "website",
                  "short_description", "sdgs", "sdg_linkages", "impact", "partnerships", "challenges",

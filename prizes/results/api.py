@@ -64,8 +64,11 @@ class ResultsApiController(Controller):
     tags = ["results"]
 
     @put("/{year:int}/winners", guards=[requires_staff], summary="Set the winners of the categories given")
-    async def set_winners(self, request: Request, year: FromPath[int], data: JSONBody[dict[str, list[str]]]) -> dict[str, Any]:
-        return await services.set_winners(current_user(request).as_actor(), year, data, utcnow())
+    async def set_winners(self, request: Request, year: FromPath[int], data: JSONBody[dict[str, list[str]]],
+                          confirm_tie: FromQuery[bool] = False, reason: FromQuery[str] = "") -> dict[str, Any]:
+        """In a statistical-tie category: `?confirm_tie=true&reason=...` (kept in the audit)."""
+        return await services.set_winners(current_user(request).as_actor(), year, data, utcnow(),
+                                          request.app.state["nomination_access"], confirm_tie, reason)
 
     @post("/{year:int}/publish", guards=[requires_staff], status_code=HTTP_202_ACCEPTED,
           summary="Ask to publish the results (202 awaiting approval; 200 when the edition needs none)")

@@ -144,11 +144,13 @@ class StaffResultsPagesController(Controller):
         overview = await queries.extended_overview(year)
         standing = await queries.decisions(year)
         by_category = []
+        access = request.app.state["nomination_access"]
         for code, title in edition.categories:
             finalists = [o for o in overview if o["category"] == code]
             if finalists:
                 by_category.append({"code": code, "title": title, "finalists": finalists,
-                                    "undecided": code in standing["undecided"]})
+                                    "undecided": code in standing["undecided"],
+                                    "tie": None if state.is_fixed else await access.statistical_tie(year, code)})
         return Template("prizes/results_staff.html", status_code=status, context=page_context(
             request, edition=edition, state=state, categories=by_category, overview=overview,
             phase=edition.phase_at(now), phase_label=_(PHASE_LABELS[edition.phase_at(now)]),
@@ -185,7 +187,10 @@ class StaffResultsPagesController(Controller):
         code = str(form.get("category", ""))
         ids = [str(v) for v in form.getall("winner", [])]
         actor = current_user(request).as_actor()
-        return await self._act(request, year, lambda: services.set_winners(actor, year, {code: ids}, utcnow()), "winners")
+        access = request.app.state["nomination_access"]
+        confirm, reason = form.get("confirm_tie") == "yes", str(form.get("reason", "") or "")
+        return await self._act(request, year, lambda: services.set_winners(
+            actor, year, {code: ids}, utcnow(), access, confirm, reason), "winners")
 
     @post("/{year:int}/extended-requests", status_code=303)
     async def requests(self, request: Request, year: FromPath[int], data: FormBody) -> Response:

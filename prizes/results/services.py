@@ -31,6 +31,7 @@ from prizes.editions.services import PhaseClosed
 from prizes.editions.tables import Edition
 from prizes.nominations import queries as nominations
 from prizes.nominations.rules import FINALIST_STATUSES, count_words
+from prizes.nominations.queries import NominationAccess
 from prizes.nominations.services import set_laureates
 from prizes.nominations.tables import Nomination
 from prizes.results import queries
@@ -69,10 +70,13 @@ def _already_published(year: int) -> Conflict:
                     [FieldError("published_at", _("Already published."))])
 
 
-async def set_winners(actor: Actor, year: int, choice: dict[str, list[str]], now: datetime) -> dict:
+async def set_winners(actor: Actor, year: int, choice: dict[str, list[str]], now: datetime,
+                      access: NominationAccess | None = None, confirm_tie: bool = False, reason: str = "") -> dict:
     """Staff name the winners of the categories given (zero, one or two each, at most the
     edition's `winners_per_category`), among that category's finalists; every other finalist
-    of those categories becomes a champion. Categories not given are left as they are."""
+    of those categories becomes a champion. Categories not given are left as they are.
+    Naming a winner in a category whose selection ranking is a statistical tie (judging's
+    bootstrap, through `access`) needs `confirm_tie` and a `reason`, kept in the audit."""
     edition = await editions.get_edition(year)
     require_results_phase(edition, now)
     state = await publication(year)
@@ -103,6 +107,21 @@ async def set_winners(actor: Actor, year: int, choice: dict[str, list[str]], now
             continue
         chosen[code] = {UUID(i) for i in ids}
     errors.raise_if_any()
+    ties = {}
+    if access is not None:
+        for code, winners in chosen.items():
+            tie = await access.statistical_tie(year, code) if winners else None
+            if tie is not None:
+                ties[code] = tie
+    reason_errors = FieldErrors()
+    reason = clean_text(reason_errors, "reason", reason, max_length=2000, required=False, multiline=True)
+    reason_errors.raise_if_any()
+    if ties and not (confirm_tie and reason):
+        field = "confirm_tie" if not confirm_tie else "reason"
+        raise InvalidInput([FieldError(field, _(
+            "Category %(codes)s is a statistical tie (the leader ranks first in %(share)s %% of the resamples): "
+            "confirm the winner and give a reason.",
+            codes=", ".join(sorted(ties)), share=round(min(t["leader_share"] for t in ties.values()) * 100, 1)))])
 
     async with transaction():
         if await Edition.exists().where((Edition.id == state.edition_id) & (Edition.published_at <= now)):
@@ -114,8 +133,10 @@ async def set_winners(actor: Actor, year: int, choice: dict[str, list[str]], now
                            & Nomination.status.is_in(list(FINALIST_STATUSES)))
             ids = [r["id"] for r in await Nomination.select(Nomination.id).where(in_category)]
             await set_laureates(winners, [i for i in ids if i not in winners], now)
-        await audit.record(actor, "edition.winners", f"edition:{year}", "",
-                           {code: sorted(str(i) for i in ids) for code, ids in chosen.items()})
+        details = {code: sorted(str(i) for i in ids) for code, ids in chosen.items()}
+        if ties:
+            details["statistical_ties"] = ties
+        await audit.record(actor, "edition.winners", f"edition:{year}", reason if ties else "", details)
     return await decisions(year)
 
 
