@@ -1,4 +1,4 @@
-"""The command line: `python main.py [serve|migrate|create-user|tallies|report]` (see main.py's
+"""The command line: `python main.py [serve|migrate|create-user|tallies|report|audit]` (see main.py's
 docstring). Each command is one function taking the parsed arguments and the settings."""
 
 from __future__ import annotations
@@ -160,6 +160,28 @@ def cmd_report(args, settings: Settings) -> int:
     return asyncio.run(run())
 
 
+def cmd_audit(args, settings: Settings) -> int:
+    from core.audit import verify
+
+    def progress(done: int, total: int) -> None:
+        print(f"verified {done}/{total} entries", file=sys.stderr, flush=True)
+
+    async def run() -> int:
+        engine = use_database(settings.database_url)
+        await start_pool(engine)
+        try:
+            result = await verify(progress)
+        finally:
+            await close_pool(engine)
+        if not result.ok:
+            print(f"audit entry {result.bad_id}: {result.problem} (the {result.count} entries before it are intact)")
+            return 1
+        print(f"{result.count} entries, head {result.head or '(empty)'}")
+        return 0
+
+    return asyncio.run(run())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="main.py", description="The WSIS Prizes platform")
     sub = parser.add_subparsers(dest="command")
@@ -186,13 +208,17 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--year", type=int, required=True)
     report.add_argument("--out", required=True, help="the folder to write success-stories-Y.html and .pdf to")
     report.set_defaults(func=cmd_report)
+    audit = sub.add_parser("audit", help="verify the audit log's hash chain")
+    audit.add_argument("--verify", action="store_true", required=True,
+                       help="walk the chain: exit 0 with the count and head hash, or 1 naming the first bad entry")
+    audit.set_defaults(func=cmd_audit)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in {"serve", "migrate", "create-user", "tallies", "report", "-h", "--help"}:
+    if not argv or argv[0] not in {"serve", "migrate", "create-user", "tallies", "report", "audit", "-h", "--help"}:
         argv = ["serve", *argv]  # serving is the default command
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -73,6 +73,7 @@ from prizes.nominations.pages import (
 from prizes.nominations.queries import NominationAccess
 from prizes.results.api import ExtendedApiController, ResultsApiController
 from prizes.results.pages import ResultsPagesController, StaffResultsPagesController
+from prizes.results.publication import release_due
 from prizes.results.queries import latest_published_year, refresh_published_years
 from reports.controllers import (
     CertificateApiController,
@@ -94,10 +95,12 @@ from voting.tallies import TallyStore
 log = logging.getLogger("prizes")
 
 
-async def phase_tick() -> None:
+async def phase_tick(base_url: str = "") -> None:
     """Each worker moves phases on at their closing instants (exactly once, see
-    `advance_due_phases`)."""
+    `advance_due_phases`) and mails the laureates of a publication whose release instant has
+    passed (exactly once, see `release_due`)."""
     await advance_due_phases(utcnow())
+    await release_due(utcnow(), base_url)
     await refresh_published_years()  # the "Winners" link of other processes' publications
 
 
@@ -145,7 +148,7 @@ def create_app(settings: Settings | None = None, *, nomination_access: Nominatio
             log.warning("fonts missing for the PDFs (names in Arabic, Chinese, Devanagari or Thai would print as "
                         "empty boxes): %s; install %s (README, Languages)", ", ".join(missing),
                         " ".join(sorted(set(missing.values()))))
-        ticker = (asyncio.create_task(every(settings.phase_tick_seconds, phase_tick, "phase ticker"), name="phase-ticker")
+        ticker = (asyncio.create_task(every(settings.phase_tick_seconds, lambda: phase_tick(settings.base_url), "phase ticker"), name="phase-ticker")
                   if settings.phase_tick_seconds > 0 else None)
         mailer = (asyncio.create_task(mail_worker.run(settings.mail_poll_seconds), name="mail-worker")
                   if settings.mail_poll_seconds > 0 else None)

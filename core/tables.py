@@ -1,5 +1,6 @@
 """Tables of `core`: the audit log (who did what, when and why; append-only, no foreign
-keys, so an entry outlives anything it mentions) and the queue of outgoing mail."""
+keys, so an entry outlives anything it mentions; a hash chain the database keeps
+append-only) and the queue of outgoing mail."""
 
 from piccolo.columns import JSON, UUID, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
@@ -14,6 +15,9 @@ class AuditEntry(Table, tablename="audit_entry"):
     subject = Varchar(length=120, null=False, default="", index=True)
     reason = Text(null=False, default="")
     details = JSON(default="{}")
+    # The hash chain (core/audit.py): the previous entry's hash, and this entry's.
+    prev_hash = Varchar(length=64, null=False, default="")
+    hash = Varchar(length=64, null=False, default="")
 
 
 class OutgoingMail(Table, tablename="outgoing_mail"):

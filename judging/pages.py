@@ -331,5 +331,6 @@ class StaffJudgingPagesController(Controller):
             ranking=result.ranking, judges=[(j, outlier_out(j, result.judge_emails)) for j in result.ranking.judges],
             outlier_factor=OUTLIER_FACTOR, outlier_floor=OUTLIER_FLOOR, section="rankings",
             changed=sum(1 for p in result.ranking.items if p.rank is not None and p.rank != p.normalised_rank),
+            robustness=result.robustness, shares=result.robustness.first_share if result.robustness else {},
         ))
 

@@ -28,6 +28,7 @@ from judging.access import (
     project_row,
     require_on_panel,
 )
+from judging.robustness import TIE_THRESHOLD, Robustness, bootstrap
 from judging.rules import (
     DEFAULT_CRITERIA,
     DEFAULT_GUIDANCE,
@@ -251,6 +252,7 @@ class CategoryRanking:
     round: str
     ranking: Ranking
     judge_emails: dict[str, str]
+    robustness: Robustness | None = None
 
 
 async def ranking(year: int, code: str | None, round_: str) -> CategoryRanking:
@@ -274,7 +276,11 @@ async def ranking(year: int, code: str | None, round_: str) -> CategoryRanking:
             if jid in entitled.get(pid, ()) and total is not None:
                 sheets.append(Sheet(jid, pid, total))
     result = rank_projects([ProjectRef(str(r["id"]), r["title"]) for r in rows], sheets)
-    return CategoryRanking(year, category["code"], round_, result, {j: info["email"] for j, info in judges.items()})
+    settings = (await edition_queries.get_edition(year)).settings
+    robust = bootstrap(result, sheets, year, category["code"],
+                       threshold=float(settings.get("tie_threshold", TIE_THRESHOLD)))
+    return CategoryRanking(year, category["code"], round_, result, {j: info["email"] for j, info in judges.items()},
+                           robust)
 
 
 async def progress(year: int, round_: str) -> dict[str, Any]:

@@ -136,6 +136,7 @@ class RankingItem(msgspec.Struct):
     spread: float | None
     normalised_mean: float | None
     rank: int | None
+    first_share: float | None = None  # share of the bootstrap resamples in which it ranks first
 
 
 class OutlierOut(msgspec.Struct):
@@ -164,17 +165,21 @@ class RankingOut(msgspec.Struct):
     items: list[RankingItem]
     agreement: float | None
     outliers: list[OutlierOut]
+    robustness: dict | None = None  # {resamples, leader_share, statistical_tie}: judging/robustness.py
 
     @classmethod
     def of(cls, result: CategoryRanking) -> "RankingOut":
         ranking = result.ranking
+        shares = result.robustness.first_share if result.robustness else {}
         return cls(
             category=result.category,
             round=result.round,
-            items=[RankingItem(p.id, p.title, p.judges, p.mean, p.median, p.spread, p.normalised_mean, p.rank)
+            items=[RankingItem(p.id, p.title, p.judges, p.mean, p.median, p.spread, p.normalised_mean, p.rank,
+                               shares.get(p.id))
                    for p in ranking.items],
             agreement=ranking.agreement,
             outliers=[outlier_out(j, result.judge_emails) for j in ranking.outliers],
+            robustness=result.robustness.as_dict() if result.robustness else None,
         )
 
 

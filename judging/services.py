@@ -143,6 +143,12 @@ class JudgingAccess:
     async def judge_view(self, viewer: CurrentUser, item: dict, now: datetime) -> dict | None:
         return await judge_view_policy(viewer, item, now)
 
+    async def statistical_tie(self, year: int, category: str) -> dict | None:
+        result = await queries.ranking(year, category, "selection")
+        if result.robustness is None or not result.robustness.statistical_tie:
+            return None
+        return result.robustness.as_dict()
+
 
 NOMINATION_ACCESS = JudgingAccess()
 

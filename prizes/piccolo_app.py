@@ -4,12 +4,13 @@ from piccolo.conf.apps import AppConfig
 
 from prizes.editions.tables import Category, Edition, EditionPhase
 from prizes.nominations.tables import Nomination, NominationImage
-from prizes.results.tables import ExtendedDescription
+from prizes.results.tables import ExtendedDescription, PublicationRequest
 
 APP_CONFIG = AppConfig(
     app_name="prizes",
     migrations_folder_path=str(Path(__file__).resolve().parent.parent / "migrations" / "prizes"),
-    table_classes=[Edition, EditionPhase, Category, Nomination, NominationImage, ExtendedDescription],
+    table_classes=[Edition, EditionPhase, Category, Nomination, NominationImage, ExtendedDescription,
+                   PublicationRequest],
     migration_dependencies=["accounts.piccolo_app"],
     commands=[],
 )

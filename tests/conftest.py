@@ -91,8 +91,16 @@ async def clean(database, redis_url):
         connection = sqlite3.connect(database.path)
         try:
             connection.execute("PRAGMA foreign_keys = OFF")
+            # The audit log refuses DELETE (a trigger): SQLite cannot switch triggers off, so
+            # they are dropped and made again around the emptying, in one transaction.
+            triggers = connection.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_entry'").fetchall()
+            for name, _sql in triggers:
+                connection.execute(f'DROP TRIGGER "{name}"')
             for table in tables:
                 connection.execute(f'DELETE FROM "{table}"')
+            for _name, sql in triggers:
+                connection.execute(sql)
             connection.commit()
         finally:
             connection.close()

@@ -189,3 +189,23 @@ async def set_phase(app, phase: str) -> None:
 
     year = await current_year(utcnow())
     await move_phase(year, phase, "test set-up", Actor.system(), utcnow())
+
+
+_approvers = iter(range(1, 1_000_000))
+
+
+async def publish_results(app, staff: ApiClient, year: int, release_at: str | None = None) -> httpx.Response:
+    """Publish as the contest does (four eyes): `staff` asks, a second staff account approves.
+    Answers the approval's response (200 `{state, release_at}`)."""
+    body = {"release_at": release_at} if release_at else None
+    asked = await staff.post(f"/api/editions/{year}/publish", json=body)
+    assert asked.status_code == 202, asked.text
+    async with await signed_in(app, f"approver{next(_approvers)}@example.org", roles=("staff",)) as approver:
+        return await approver.post(f"/api/editions/{year}/publish/approve")
+
+
+async def one_step_publication(staff: ApiClient, year: int) -> None:
+    """For a test about something else: the edition publishes in one step
+    (`publication_approvals` 0), as a small contest may choose."""
+    response = await staff.patch(f"/api/editions/{year}", json={"settings": {"publication_approvals": 0}})
+    assert response.status_code == 200, response.text

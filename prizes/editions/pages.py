@@ -158,6 +158,7 @@ class StaffEditionPagesController(Controller):
                 {**entry, "description": describe_change(entry)}
                 for entry in await audit.entries(subject=f"edition:{year}", limit=20)
             ],
+            audit_head=await audit.head(),
         )
         return Template("prizes/staff_edition.html", context=context, status_code=status)
 

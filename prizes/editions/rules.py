@@ -33,6 +33,12 @@ SETTINGS_SPEC: dict[str, tuple[object, type, float | None, float | None]] = {
     "extended_description_max_words": (1000, int, 50, 20000),
     "duplicate_threshold": (0.9, float, 0.5, 1.0),
     "blind_judging": (False, bool, None, None),
+    # Four-eyes publication (prizes/results/): how many other staff members approve a
+    # publication request (0: one step, for a small contest).
+    "publication_approvals": (1, int, 0, 1),
+    # Robust rankings (judging/robustness.py): a category is a statistical tie when its leader
+    # ranks first in fewer than this share of the bootstrap resamples of the panel.
+    "tie_threshold": (0.9, float, 0.5, 1.0),
 }
 
 # The counting rules (SPEC §12): the settings that decide the outcome, frozen with the tie rule

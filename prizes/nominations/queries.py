@@ -41,6 +41,10 @@ class NominationAccess(Protocol):
         """The project as a judge may read it (blind mode applied), or None when it is not
         theirs to judge."""
 
+    async def statistical_tie(self, year: int, category: str) -> dict | None:
+        """The selection round's robustness figures of `category` when its leader is a
+        statistical tie (winners there need a confirmation with a reason), else None."""
+
 
 PUBLIC_FIELDS = ("id", "category", "title", "entity_name", "stakeholder_type", "country", "region", "website",
                  "short_description", "sdgs", "sdg_linkages", "impact", "partnerships", "challenges",
@@ -160,7 +164,7 @@ async def get_visible(viewer: CurrentUser | None, nomination_id: UUID | str, now
     phase = (await editions.get_edition(item["year"])).phase_at(now)
     # Publication matters only outside the public phases (staff moved the phase back).
     published = phase not in PUBLIC_PHASES and await Edition.exists().where(
-        (Edition.year == item["year"]) & Edition.published_at.is_not_null())
+        (Edition.year == item["year"]) & (Edition.published_at <= now))
     if not is_public(item["status"], phase, published):
         raise not_found()
     return public_view(item), False

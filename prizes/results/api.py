@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post, put
+import msgspec
+from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody
-from litestar.status_codes import HTTP_200_OK
+from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from accounts.guards import (
     current_user,
@@ -18,12 +20,13 @@ from accounts.guards import (
 from core.clock import utcnow
 from core.exports import csv_text
 from core.schemas import Page
-from prizes.results import queries, services
+from prizes.results import publication, queries, services
 from prizes.results.schemas import (
     LIST_COLUMNS,
     ExtendedIn,
     ExtendedRequestsIn,
     ForewordIn,
+    PublishIn,
 )
 
 
@@ -61,13 +64,40 @@ class ResultsApiController(Controller):
     tags = ["results"]
 
     @put("/{year:int}/winners", guards=[requires_staff], summary="Set the winners of the categories given")
-    async def set_winners(self, request: Request, year: FromPath[int], data: JSONBody[dict[str, list[str]]]) -> dict[str, Any]:
-        return await services.set_winners(current_user(request).as_actor(), year, data, utcnow())
+    async def set_winners(self, request: Request, year: FromPath[int], data: JSONBody[dict[str, list[str]]],
+                          confirm_tie: FromQuery[bool] = False, reason: FromQuery[str] = "") -> dict[str, Any]:
+        """In a statistical-tie category: `?confirm_tie=true&reason=...` (kept in the audit)."""
+        return await services.set_winners(current_user(request).as_actor(), year, data, utcnow(),
+                                          request.app.state["nomination_access"], confirm_tie, reason)
 
-    @post("/{year:int}/publish", guards=[requires_staff], status_code=HTTP_200_OK,
-          summary="Publish the winners, the champions and the book")
-    async def publish(self, request: Request, year: FromPath[int]) -> dict[str, Any]:
-        return await services.publish(current_user(request).as_actor(), year, utcnow(), _base_url(request))
+    @post("/{year:int}/publish", guards=[requires_staff], status_code=HTTP_202_ACCEPTED,
+          summary="Ask to publish the results (202 awaiting approval; 200 when the edition needs none)")
+    async def publish(self, request: Request, year: FromPath[int]) -> Response:
+        raw = await request.body()
+        try:
+            data = msgspec.json.decode(raw, type=PublishIn) if raw.strip() else PublishIn()
+        except msgspec.DecodeError as error:
+            raise ValidationException(detail=str(error), extra=[{"message": str(error)}]) from None
+        status, body = await publication.request_publication(current_user(request).as_actor(), year, data.release_at,
+                                                            utcnow(), _base_url(request))
+        return Response(body, status_code=status)
+
+    @post("/{year:int}/publish/approve", guards=[requires_staff], status_code=HTTP_200_OK,
+          summary="Approve a publication request (another staff member than the requester)")
+    async def approve(self, request: Request, year: FromPath[int]) -> dict[str, Any]:
+        return await publication.approve_publication(current_user(request).as_actor(), year, utcnow(),
+                                                     _base_url(request))
+
+    @delete("/{year:int}/publish", guards=[requires_staff], status_code=HTTP_200_OK,
+            summary="Cancel a publication request before the release")
+    async def cancel(self, request: Request, year: FromPath[int]) -> dict[str, Any]:
+        return await publication.cancel_publication(current_user(request).as_actor(), year, utcnow())
+
+    @get("/{year:int}/publish", guards=[requires_staff], summary="Where the publication stands (staff)")
+    async def publication_state(self, year: FromPath[int]) -> dict[str, Any]:
+        status = await queries.publication_status(year)
+        status.pop("requested_by_id")
+        return status
 
     @get("/{year:int}/winners", summary="The winners (JSON, or CSV with Accept: text/csv); public once published")
     async def winners(self, request: Request, year: FromPath[int], offset: FromQuery[int] = 0,

@@ -33,7 +33,8 @@ from prizes.nominations.labels import (
     STATUS_LABELS,
     translated,
 )
-from prizes.results import queries, services
+from prizes.editions.rules import as_utc
+from prizes.results import publication, queries, services
 from prizes.results.rules import winners_limit
 
 FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -138,21 +139,26 @@ class StaffResultsPagesController(Controller):
                       notice: str | None = None, form: dict | None = None) -> Template:
         now = utcnow()
         edition = await editions.get_edition(year)
-        state = await queries.publication(year)
+        state = await queries.publication(year, now)
+        status_of = await queries.publication_status(year, now)
         overview = await queries.extended_overview(year)
         standing = await queries.decisions(year)
         by_category = []
+        access = request.app.state["nomination_access"]
         for code, title in edition.categories:
             finalists = [o for o in overview if o["category"] == code]
             if finalists:
                 by_category.append({"code": code, "title": title, "finalists": finalists,
-                                    "undecided": code in standing["undecided"]})
+                                    "undecided": code in standing["undecided"],
+                                    "tie": None if state.is_fixed else await access.statistical_tie(year, code)})
         return Template("prizes/results_staff.html", status_code=status, context=page_context(
             request, edition=edition, state=state, categories=by_category, overview=overview,
             phase=edition.phase_at(now), phase_label=_(PHASE_LABELS[edition.phase_at(now)]),
             limit=winners_limit(edition), undecided=standing["undecided"], errors=errors or {},
             notice=notice, form=form or {}, labels=_labels(),
             answered=sum(1 for o in overview if o["submitted_at"]),
+            publication=status_of, is_requester=status_of["requested_by_id"] == str(current_user(request).id),
+            approvals=int(edition.settings.get("publication_approvals", 1)),
         ))
 
     @get("/")
@@ -162,7 +168,8 @@ class StaffResultsPagesController(Controller):
     @get("/{year:int}")
     async def show(self, request: Request, year: FromPath[int], saved: FromQuery[str | None] = None) -> Template:
         notice = {"winners": _("The winners were saved."), "requests": _("The requests were sent."),
-                  "foreword": _("The foreword was saved."), "published": _("The results are published.")}.get(saved or "")
+                  "foreword": _("The foreword was saved."), "published": _("The results are published."),
+                  "publication": _("The publication was updated.")}.get(saved or "")
         return await self._render(request, year, notice=notice)
 
     async def _act(self, request: Request, year: int, action, saved: str, form: dict | None = None) -> Response:
@@ -180,7 +187,10 @@ class StaffResultsPagesController(Controller):
         code = str(form.get("category", ""))
         ids = [str(v) for v in form.getall("winner", [])]
         actor = current_user(request).as_actor()
-        return await self._act(request, year, lambda: services.set_winners(actor, year, {code: ids}, utcnow()), "winners")
+        access = request.app.state["nomination_access"]
+        confirm, reason = form.get("confirm_tie") == "yes", str(form.get("reason", "") or "")
+        return await self._act(request, year, lambda: services.set_winners(
+            actor, year, {code: ids}, utcnow(), access, confirm, reason), "winners")
 
     @post("/{year:int}/extended-requests", status_code=303)
     async def requests(self, request: Request, year: FromPath[int], data: FormBody) -> Response:
@@ -201,14 +211,38 @@ class StaffResultsPagesController(Controller):
         return await self._act(request, year, lambda: services.set_foreword(actor, year, str(data.get("text", ""))),
                                "foreword", data)
 
-    @post("/{year:int}/publish", status_code=303)
-    async def publish(self, request: Request, year: FromPath[int]) -> Response:
-        actor = current_user(request).as_actor()
+    async def _publication_step(self, request: Request, year: int, step, form: dict | None = None) -> Response:
         try:
-            await services.publish(actor, year, utcnow(), _base_url(request))
+            await step()
         except DomainError as error:
             errors = {f.key: f.message for f in error.fields}
             errors["_detail"] = error.detail
-            return await self._render(request, year, error.status_code, errors)
-        # The book is built from the reports page (or on its first download).
-        return Redirect(f"/staff/reports/{year}?published=1", status_code=303)
+            return await self._render(request, year, error.status_code, errors, form=form)
+        if (await queries.publication(year)).is_published:
+            # The book is built from the reports page (or on its first download).
+            return Redirect(f"/staff/reports/{year}?published=1", status_code=303)
+        return Redirect(f"/staff/results/{year}?saved=publication", status_code=303)
+
+    @post("/{year:int}/publish", status_code=303)
+    async def publish(self, request: Request, year: FromPath[int], data: FormBody) -> Response:
+        actor = current_user(request).as_actor()
+        raw = str(data.get("release_at", "") or "")
+        release_at = None
+        if raw:
+            try:
+                release_at = as_utc(datetime.fromisoformat(raw), (await editions.get_edition(year)).time_zone)
+            except ValueError:
+                return await self._render(request, year, 422, {"release_at": _("Enter a date and time.")}, form=data)
+        return await self._publication_step(request, year, lambda: publication.request_publication(
+            actor, year, release_at, utcnow(), _base_url(request)), data)
+
+    @post("/{year:int}/publish/approve", status_code=303)
+    async def approve(self, request: Request, year: FromPath[int]) -> Response:
+        actor = current_user(request).as_actor()
+        return await self._publication_step(request, year, lambda: publication.approve_publication(
+            actor, year, utcnow(), _base_url(request)))
+
+    @post("/{year:int}/publish/cancel", status_code=303)
+    async def cancel(self, request: Request, year: FromPath[int]) -> Response:
+        actor = current_user(request).as_actor()
+        return await self._publication_step(request, year, lambda: publication.cancel_publication(actor, year, utcnow()))

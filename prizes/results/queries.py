@@ -1,8 +1,11 @@
 """Reads of the end of an edition: the publication state, where the winners stand, the
 laureates, and the finalists' extended descriptions.
 
-Until `Edition.published_at` is stamped nothing here is public: the lists, the pages and the
-book (the reports domain asks `require_visible`) answer 404 to anyone but staff."""
+Until `Edition.published_at` is stamped, and has passed, nothing here is public: the lists,
+the pages and the book (the reports domain asks `require_visible`) answer 404 to anyone but
+staff. Approving a publication may stamp an instant in the future (a release time): the
+stored instant is compared with now on every request, so the results become public at that
+second on every process, with no write needed."""
 
 from __future__ import annotations
 
@@ -20,25 +23,65 @@ from prizes.nominations import queries as nominations
 from prizes.nominations.rules import FINALIST_STATUSES, count_words
 from prizes.nominations.tables import Nomination, NominationImage
 from prizes.results.rules import extended_closed_reason, extended_limit
-from prizes.results.tables import ExtendedDescription
+from prizes.results.tables import ExtendedDescription, PublicationRequest
 
 
 @dataclass(frozen=True)
 class Publication:
     edition_id: int
     year: int
-    published_at: datetime | None
+    published_at: datetime | None  # None until the stamped instant has passed
     foreword: str
     extended_deadline: datetime | None
+    scheduled_at: datetime | None = None  # the stamped instant while it is still to come
 
     @property
     def is_published(self) -> bool:
         return self.published_at is not None
 
+    @property
+    def is_fixed(self) -> bool:
+        """Published or scheduled: an approved publication."""
+        return self.published_at is not None or self.scheduled_at is not None
 
-async def publication(year: int) -> Publication:
+
+def released(stamp: datetime | None, now: datetime) -> bool:
+    return stamp is not None and stamp <= now
+
+
+async def publication(year: int, now: datetime | None = None) -> Publication:
     row = await editions.edition_row(year)
-    return Publication(row["id"], row["year"], row["published_at"], row["foreword"], row["extended_deadline"])
+    now = now or utcnow()
+    stamp = row["published_at"]
+    return Publication(row["id"], row["year"], stamp if released(stamp, now) else None, row["foreword"],
+                       row["extended_deadline"], stamp if stamp is not None and not released(stamp, now) else None)
+
+
+async def live_request(year: int) -> dict | None:
+    """The edition's publication request that is not cancelled (awaiting or approved)."""
+    return await PublicationRequest.select(*PublicationRequest.all_columns()).where(
+        (PublicationRequest.edition.year == year) & (PublicationRequest.state != "cancelled")).first()
+
+
+async def publication_status(year: int, now: datetime | None = None) -> dict:
+    """Where the publication stands: `state` none | awaiting_approval | scheduled | published,
+    who asked and approved, and the release instant."""
+    now = now or utcnow()
+    state = await publication(year, now)
+    row = await live_request(year)
+    if state.is_published:
+        name = "published"
+    elif state.scheduled_at is not None:
+        name = "scheduled"
+    elif row is not None and row["state"] == "awaiting":
+        name = "awaiting_approval"
+    else:
+        name = "none"
+    return {"state": name, "requested_by": row["requested_by_email"] if row else None,
+            "requested_by_id": str(row["requested_by"]) if row and row["requested_by"] else None,
+            "requested_at": row["requested_at"] if row else None,
+            "approved_by": (row["approved_by_email"] or None) if row else None,
+            "release_at": state.published_at or state.scheduled_at or (row["release_at"] if row else None)}
 
 
 async def is_published(year: int) -> bool:
@@ -65,7 +108,7 @@ _published_years: set[int] = set()
 
 
 async def refresh_published_years() -> set[int]:
-    rows = await Edition.select(Edition.year).where(Edition.published_at.is_not_null())
+    rows = await Edition.select(Edition.year).where(Edition.published_at <= utcnow())
     _published_years.clear()
     _published_years.update(r["year"] for r in rows)
     return set(_published_years)

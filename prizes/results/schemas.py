@@ -18,5 +18,9 @@ class ExtendedRequestsIn(Strict):
     deadline: datetime | None = None
 
 
+class PublishIn(Strict):
+    release_at: datetime | None = None
+
+
 class ForewordIn(Strict):
     text: str

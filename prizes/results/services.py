@@ -4,7 +4,8 @@
 Prizes owns the statuses and the publication state: `finalist` is set by the voting domain
 through `prizes.nominations.services.mark_finalists`; `set_winners` turns the finalists of a
 category into one or two winners and champions (through `set_laureates`); `publish` stamps
-`Edition.published_at`. Each action is one transaction with its audit entry (and its mails).
+`Edition.published_at` (through the four-eyes request and approval of `publication`; a
+change of winners cancels a request not yet released). Each action is one transaction with its audit entry (and its mails).
 """
 
 from __future__ import annotations
@@ -25,13 +26,15 @@ from core.validation import clean_text
 from prizes.editions import queries as editions
 from prizes.editions.labels import PHASE_LABELS
 from prizes.editions.rules import EditionState, as_utc
-from prizes.editions.services import PhaseClosed, require_phase
+from prizes.editions.services import PhaseClosed
 from prizes.editions.tables import Edition
 from prizes.nominations import queries as nominations
-from prizes.nominations.rules import FINALIST_STATUSES, LAUREATE_STATUSES, count_words
+from prizes.nominations.rules import FINALIST_STATUSES, count_words
+from prizes.nominations.queries import NominationAccess
 from prizes.nominations.services import set_laureates
 from prizes.nominations.tables import Nomination
 from prizes.results import queries
+from prizes.results.publication import cancel_live_request
 from prizes.results.queries import (
     decisions,
     extended_view,
@@ -66,10 +69,13 @@ def _already_published(year: int) -> Conflict:
                     [FieldError("published_at", _("Already published."))])
 
 
-async def set_winners(actor: Actor, year: int, choice: dict[str, list[str]], now: datetime) -> dict:
+async def set_winners(actor: Actor, year: int, choice: dict[str, list[str]], now: datetime,
+                      access: NominationAccess | None = None, confirm_tie: bool = False, reason: str = "") -> dict:
     """Staff name the winners of the categories given (zero, one or two each, at most the
     edition's `winners_per_category`), among that category's finalists; every other finalist
-    of those categories becomes a champion. Categories not given are left as they are."""
+    of those categories becomes a champion. Categories not given are left as they are.
+    Naming a winner in a category whose selection ranking is a statistical tie (judging's
+    bootstrap, through `access`) needs `confirm_tie` and a `reason`, kept in the audit."""
     edition = await editions.get_edition(year)
     require_results_phase(edition, now)
     state = await publication(year)
@@ -100,67 +106,37 @@ async def set_winners(actor: Actor, year: int, choice: dict[str, list[str]], now
             continue
         chosen[code] = {UUID(i) for i in ids}
     errors.raise_if_any()
+    ties = {}
+    if access is not None:
+        for code, winners in chosen.items():
+            tie = await access.statistical_tie(year, code) if winners else None
+            if tie is not None:
+                ties[code] = tie
+    reason_errors = FieldErrors()
+    reason = clean_text(reason_errors, "reason", reason, max_length=2000, required=False, multiline=True)
+    reason_errors.raise_if_any()
+    if ties and not (confirm_tie and reason):
+        field = "confirm_tie" if not confirm_tie else "reason"
+        raise InvalidInput([FieldError(field, _(
+            "Category %(codes)s is a statistical tie (the leader ranks first in %(share)s %% of the resamples): "
+            "confirm the winner and give a reason.",
+            codes=", ".join(sorted(ties)), share=round(min(t["leader_share"] for t in ties.values()) * 100, 1)))])
 
     async with transaction():
-        if await Edition.exists().where((Edition.id == state.edition_id) & Edition.published_at.is_not_null()):
+        if await Edition.exists().where((Edition.id == state.edition_id) & (Edition.published_at <= now)):
             raise _already_published(year)
+        if chosen:
+            await cancel_live_request(actor, year, state.edition_id, now, _("The winners were changed."))
         for code, winners in chosen.items():
             in_category = ((Nomination.edition == state.edition_id) & (Nomination.category.code == code)
                            & Nomination.status.is_in(list(FINALIST_STATUSES)))
             ids = [r["id"] for r in await Nomination.select(Nomination.id).where(in_category)]
             await set_laureates(winners, [i for i in ids if i not in winners], now)
-        await audit.record(actor, "edition.winners", f"edition:{year}", "",
-                           {code: sorted(str(i) for i in ids) for code, ids in chosen.items()})
+        details = {code: sorted(str(i) for i in ids) for code, ids in chosen.items()}
+        if ties:
+            details["statistical_ties"] = ties
+        await audit.record(actor, "edition.winners", f"edition:{year}", reason if ties else "", details)
     return await decisions(year)
-
-
-async def publish(actor: Actor, year: int, now: datetime, base_url: str) -> dict:
-    """Staff publish the winners, the champions and the book, in the announcement phase, once
-    every category with finalists is decided. The owners of the laureates are mailed."""
-    edition = await editions.get_edition(year)
-    require_phase(edition, "announcement", now)
-    state = await publication(year)
-    if state.is_published:
-        raise _already_published(year)
-    standing = await decisions(year)
-    if standing["undecided"]:
-        raise Conflict(
-            _("Choose the winners of every category first; still undecided: %(codes)s.",
-              codes=", ".join(standing["undecided"])),
-            [FieldError(code, _("Winners not chosen yet.")) for code in standing["undecided"]],
-        )
-    laureates = await Nomination.select(
-        Nomination.id, Nomination.title, Nomination.status, Nomination.owner.email.as_alias("email"),
-        Nomination.owner.language.as_alias("language"),
-        Nomination.category.code.as_alias("code"), Nomination.category.title.as_alias("category_title"),
-    ).where((Nomination.edition == state.edition_id) & Nomination.status.is_in(list(LAUREATE_STATUSES)))
-    if not laureates:
-        raise Conflict(_("There are no winners or champions to publish."), [FieldError("winners", _("None chosen."))])
-    async with transaction():
-        stamped = await Edition.update({Edition.published_at: now}).where(
-            (Edition.id == state.edition_id) & Edition.published_at.is_null()).returning(Edition.id)
-        if not stamped:
-            raise _already_published(year)
-        for item in laureates:
-            won = item["status"] == "winner"
-            with in_language(item["language"]):  # the owner's, not the staff member's
-                await enqueue(Mail(
-                    to=item["email"], kind="results",
-                    subject=(_("WSIS Prizes %(year)s: “%(title)s” is a winner", year=year, title=item["title"]) if won
-                             else _("WSIS Prizes %(year)s: “%(title)s” is a champion", year=year, title=item["title"])),
-                    text=render_text("mail/prizes/results_published.txt", title=item["title"], winner=won, year=year,
-                                     category=f"{item['code']} — {item['category_title']}",
-                                     results_link=f"{base_url}/results/{year}",
-                                     certificate_link=f"{base_url}/api/nominations/{item['id']}/certificate.pdf",
-                                     book_link=f"{base_url}/reports/{year}/success-stories.pdf"),
-                ))
-        await audit.record(actor, "edition.publish", f"edition:{year}", "",
-                           {"winners": sum(1 for i in laureates if i["status"] == "winner"),
-                            "champions": sum(1 for i in laureates if i["status"] == "champion")})
-    queries.note_published(year)
-    return {"year": year, "published_at": now,
-            "winners": sum(1 for i in laureates if i["status"] == "winner"),
-            "champions": sum(1 for i in laureates if i["status"] == "champion")}
 
 
 async def set_foreword(actor: Actor, year: int, text: str | None) -> str:

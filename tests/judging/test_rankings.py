@@ -42,6 +42,11 @@ async def test_staff_read_the_ranking_of_a_category(app, owner, judge, judge2, s
     assert response.status_code == 200
     body = response.json()
     alpha = krippendorff_alpha_interval([[total(10), total(8)], [total(7), total(9)]])
+    # The bootstrap (judging/robustness.py): Ada alone puts Alpha first, Bob alone Beta, both
+    # together Alpha — Alpha first in about 3/4 of the resamples: a statistical tie.
+    shares = [item.pop("first_share") for item in body["items"]]
+    assert 0.7 <= shares[0] <= 0.8 and abs(shares[0] + shares[1] - 1) < 1e-9 and shares[2] is None
+    assert body.pop("robustness") == {"resamples": 1000, "leader_share": shares[0], "statistical_tie": True}
     assert body == {
         "category": "C7.4",
         "round": "nomination",
@@ -59,7 +64,10 @@ async def test_staff_read_the_ranking_of_a_category(app, owner, judge, judge2, s
         "outliers": [],
     }
     # the round defaults to the one open; the category is required
-    assert (await staff.get("/api/judging/rankings?category=C7.4")).json() == body
+    again = (await staff.get("/api/judging/rankings?category=C7.4")).json()
+    assert [item.pop("first_share") for item in again["items"]] == shares  # reproducible
+    again.pop("robustness")
+    assert again == body
     missing = await staff.get("/api/judging/rankings")
     assert missing.status_code == 422 and missing.json()["extra"][0]["key"] == "category"
     assert (await staff.get("/api/judging/rankings?category=C99")).status_code == 422
@@ -124,3 +132,37 @@ async def test_staff_follow_progress_and_remind_the_judges_with_work_left(app, c
     assert "/judging" in mails[0]["body_text"] and "1 of the 3 projects" in mails[0]["body_text"]
     [entry] = await entries(action="judging.reminders")
     assert entry["details"]["judges"] == ["bob@panel.example", "dee@panel.example"]
+
+
+async def test_a_winner_in_a_statistical_tie_needs_a_confirmation_with_a_reason(app, owner, judge, judge2, staff):
+    from prizes.editions.queries import current_year
+    from core.clock import utcnow
+
+    p1 = await submit_project(owner, 1, title="Alpha clinics")
+    p2 = await submit_project(owner, 2, title="Beta records")
+    await make_finalists(p1, p2)
+    await set_phase(app, "selection")
+    # Ada prefers Alpha, Bob Beta: the selection ranking's leader depends on who is drawn
+    for api, nid, value in ((judge, p1, 10), (judge, p2, 7), (judge2, p1, 8), (judge2, p2, 9)):
+        assert (await api.put(f"/api/judging/scores/{nid}", json={"scores": scores(value), "submit": True})).status_code == 200
+    year = await current_year(utcnow())
+    ranking = (await staff.get("/api/judging/rankings?category=C7.4")).json()
+    assert ranking["round"] == "selection" and ranking["robustness"]["statistical_tie"] is True
+    page = (await staff.get(f"/staff/judging/{year}/rankings?category=C7.4")).text
+    assert "Statistical tie" in page and 'id="robustness"' in page
+    url = f"/api/editions/{year}/winners"
+    refused = await staff.put(url, json={"C7.4": [p1]})
+    assert refused.status_code == 422 and refused.json()["extra"][0]["key"] == "confirm_tie"
+    assert "statistical tie" in refused.json()["extra"][0]["message"]
+    no_reason = await staff.put(url, params={"confirm_tie": "true", "reason": "  "}, json={"C7.4": [p1]})
+    assert no_reason.status_code == 422 and no_reason.json()["extra"][0]["key"] == "reason"
+    # zero winners (everyone champion) names nobody over the others: no confirmation needed
+    assert (await staff.put(url, json={"C7.4": []})).status_code == 200
+    done = await staff.put(url, params={"confirm_tie": "true", "reason": "Alpha's <b>reach</b> is wider"},
+                           json={"C7.4": [p1]})
+    assert done.status_code == 200, done.text
+    [entry, *_] = await entries(subject=f"edition:{year}", action="edition.winners")
+    assert entry["reason"] == "Alpha's <b>reach</b> is wider"
+    assert entry["details"]["statistical_ties"]["C7.4"]["statistical_tie"] is True
+    results_page = (await staff.get(f"/staff/results/{year}")).text
+    assert "I confirm the winner despite the statistical tie" in results_page

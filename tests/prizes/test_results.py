@@ -13,7 +13,7 @@ from core.audit import entries
 from core.tables import OutgoingMail
 from prizes.editions.tables import Edition
 from prizes.results.tables import ExtendedDescription
-from tests.factories import set_phase, signed_in, words_text
+from tests.factories import one_step_publication, publish_results, set_phase, signed_in, words_text
 from tests.reports.factories import add_project, statuses, year_now
 
 
@@ -140,6 +140,7 @@ async def decided(app, staff) -> tuple[int, dict[str, list[str]]]:
 async def test_publishing_needs_the_announcement_phase_and_every_category_decided(app, staff):
     ids = await two_categories(app)
     year = await year_now()
+    await one_step_publication(staff, year)  # the prerequisites and the mails, in one step
     await set_phase(app, "selection")
     await staff.put(f"/api/editions/{year}/winners", json={"C1": [ids["C1"][0]]})
     assert (await staff.post(f"/api/editions/{year}/publish")).status_code == 403  # selection
@@ -150,6 +151,7 @@ async def test_publishing_needs_the_announcement_phase_and_every_category_decide
     response = await staff.post(f"/api/editions/{year}/publish")
     assert response.status_code == 200, response.text
     assert response.json()["winners"] == 2 and response.json()["champions"] == 3
+    assert response.json()["state"] == "published"
     assert (await Edition.select(Edition.published_at).first())["published_at"] is not None
     mails = await OutgoingMail.select(OutgoingMail.recipient, OutgoingMail.subject).where(OutgoingMail.kind == "results")
     assert len(mails) == 5 and {m["recipient"] for m in mails} == {"owner@example.org"}
@@ -188,7 +190,7 @@ async def test_nothing_is_public_before_publication_through_any_output(app, clie
     assert "not published yet" in (await staff.get(f"/results/{year}")).text
     assert (await staff.get(f"/reports/{year}/success-stories.html")).status_code == 200
     # after publication, everyone sees them
-    assert (await staff.post(f"/api/editions/{year}/publish")).status_code == 200
+    assert (await publish_results(app, staff, year)).status_code == 200
     for url in public[:-1]:
         assert (await client.get(url)).status_code == 200, url
     assert (await client.get("/results")).headers["location"] == f"/results/{year}"
@@ -198,7 +200,7 @@ async def test_nothing_is_public_before_publication_through_any_output(app, clie
 async def test_the_lists_as_json(app, client, staff):
     year, ids = await decided(app, staff)
     await set_phase(app, "announcement")
-    await staff.post(f"/api/editions/{year}/publish")
+    await publish_results(app, staff, year)
     winners = (await client.get(f"/api/editions/{year}/winners")).json()
     assert winners == {"total": 2, "offset": 0, "limit": 100, "items": [
         {"id": ids["C1"][0], "category": "C1",
@@ -221,7 +223,7 @@ async def test_the_lists_as_csv_are_formula_safe(app, client, staff):
     await set_phase(app, "selection")
     await staff.put(f"/api/editions/{year}/winners", json={"C1": [hostile]})
     await set_phase(app, "announcement")
-    await staff.post(f"/api/editions/{year}/publish")
+    await publish_results(app, staff, year)
     for url, headers in [(f"/api/editions/{year}/winners.csv", {}), (f"/api/editions/{year}/winners", {"accept": "text/csv"})]:
         response = await client.get(url, headers=headers)
         assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
@@ -319,6 +321,7 @@ async def test_unknown_fields_in_an_extended_description_are_400(app, owner):
 async def test_the_staff_results_page_sets_winners_asks_finalists_and_publishes(app, staff, owner):
     ids = await two_categories(app)
     year = await year_now()
+    await one_step_publication(staff, year)  # four eyes on the page: tests/prizes/test_publication.py
     await set_phase(app, "selection")
     page = await staff.get(f"/staff/results/{year}")
     assert page.status_code == 200 and "C1 project A" in page.text and "not decided" in page.text

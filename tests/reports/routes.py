@@ -4,6 +4,9 @@ domain, tried by every role in tests/test_access.py. (method, path, who may, bod
 GUARDED = [
     ("PUT", "/api/editions/{year}/winners", "staff", {}, "api"),
     ("POST", "/api/editions/{year}/publish", "staff", None, "api"),
+    ("POST", "/api/editions/{year}/publish/approve", "staff", None, "api"),
+    ("DELETE", "/api/editions/{year}/publish", "staff", None, "api"),
+    ("GET", "/api/editions/{year}/publish", "staff", None, "api"),
     ("GET", "/api/editions/{year}/results", "staff", None, "api"),
     ("POST", "/api/editions/{year}/extended-requests", "staff", {}, "api"),
     ("GET", "/api/editions/{year}/extended-requests", "staff", None, "api"),
@@ -21,6 +24,8 @@ GUARDED = [
     ("POST", "/staff/results/{year}/extended-requests", "staff", {}, "page"),
     ("POST", "/staff/results/{year}/foreword", "staff", {"text": "A foreword."}, "page"),
     ("POST", "/staff/results/{year}/publish", "staff", None, "page"),
+    ("POST", "/staff/results/{year}/publish/approve", "staff", None, "page"),
+    ("POST", "/staff/results/{year}/publish/cancel", "staff", None, "page"),
     ("GET", "/staff/reports/{year}", "staff", None, "page"),
     ("POST", "/staff/reports/{year}/build", "staff", None, "page"),
 ]

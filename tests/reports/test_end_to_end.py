@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from prizes.nominations.tables import Nomination
-from tests.factories import make_user, project, set_phase, signed_in, words_text
+from tests.factories import make_user, project, publish_results, set_phase, signed_in, words_text
 from tests.reports.factories import image_bytes, pdf_outline, pdf_text
 
 
@@ -86,8 +86,8 @@ async def test_one_edition_from_submission_to_the_published_book(app, client, tm
         # publication, in the announcement phase
         await set_phase(app, "announcement")
         assert (await client.get(f"/api/editions/{year}/winners")).status_code == 404
-        published = await staff.post(f"/api/editions/{year}/publish")
-        assert published.status_code == 200 and published.json()["winners"] == 2 and published.json()["champions"] == 2
+        published = await publish_results(app, staff, year)
+        assert published.status_code == 200 and published.json()["state"] == "published", published.text
         listed = (await client.get(f"/api/editions/{year}/winners")).json()["items"]
         assert [i["title"] for i in listed] == ["Solar school radios", "Clinic text reminders"]
         assert [i["title"] for i in (await client.get(f"/api/editions/{year}/champions")).json()["items"]] == [
