@@ -41,12 +41,14 @@ from accounts.controllers import (
     StaffRolesApiController,
 )
 from accounts.passwords import Passwords
-from accounts.sessions import session_config, user_middleware_factory
+from accounts.sessions import SESSION_COOKIE, session_config, user_middleware_factory
 from core.clock import utcnow
 from core.db import close_pool, start_pool, use_database
 from core.errors import EXCEPTION_HANDLERS
+from core.freshness import PublicVersion, install
 from core.i18n import language_middleware_factory
 from core.mail import MailWorker
+from core.pagecache import PageCache
 from core.ratelimit import RateLimiter
 from core.redis import EmbeddedRedis, close_client, make_client, session_store
 from core.settings import Settings
@@ -86,9 +88,16 @@ from voting.controllers import (
     VotePagesController,
     VotingEditionApiController,
 )
+from voting.queries import forget_targets
 from voting.tallies import TallyStore
 
 log = logging.getLogger("prizes")
+
+# The anonymous pages and JSON that every visitor sees alike, kept by core/pagecache.py.
+# `/api/editions/current` stays out: it is the benchmarks' trivial endpoint.
+PUBLIC_PATHS = (r"/|/editions/\d+|/projects|/projects/[^/]+|/vote/[^/]+|/results|/results/\d+|/badge/[^/]+\.svg"
+                r"|/api/editions/\d+(/winners|/champions|/winners\.csv|/champions\.csv)?"
+                r"|/api/nominations/?|/api/nominations/[^/]+(/images/?)?")
 
 
 async def phase_tick() -> None:
@@ -125,6 +134,12 @@ def create_app(settings: Settings | None = None, *, nomination_access: Nominatio
     # The Success Stories book, built in the background (reports/jobs.py).
     books = BookJobs(settings, redis)
     templates = template_config()
+    # Public pages: the version every public change bumps, and the pages kept per process.
+    public_version = PublicVersion(redis, settings.public_version_seconds)
+    pages = PageCache(public_version, public_paths=PUBLIC_PATHS, session_cookie=SESSION_COOKIE, csrf_cookie="csrftoken",
+                      entries=settings.page_cache_entries, max_age=settings.public_max_age,
+                      stale_seconds=settings.public_stale_seconds, next_change=editions.next_instant_after)
+    public_version.listeners += [pages.clear, editions.forget, forget_targets, refresh_published_years]
     templates.instance.engine.globals["latest_results_year"] = latest_published_year
 
     @contextlib.asynccontextmanager
@@ -135,6 +150,7 @@ def create_app(settings: Settings | None = None, *, nomination_access: Nominatio
         if embedded is not None:
             await asyncio.to_thread(embedded.start)
         await start_pool(engine)
+        install(public_version)
         await ensure_current_edition(utcnow())
         await refresh_published_years()
         ticker = (asyncio.create_task(every(settings.phase_tick_seconds, phase_tick, "phase ticker"), name="phase-ticker")
@@ -149,6 +165,7 @@ def create_app(settings: Settings | None = None, *, nomination_access: Nominatio
         finally:
             await books.stop()
             await stop_all((ticker, mailer, sweeper))
+            install(None)
             await close_client(redis)
             await close_pool(engine)
             if embedded is not None:
@@ -194,7 +211,7 @@ def create_app(settings: Settings | None = None, *, nomination_access: Nominatio
             "passwords": Provide(lambda: passwords, use_cache=True, sync_to_thread=False),
             "redis": Provide(lambda: redis, use_cache=True, sync_to_thread=False),
         },
-        middleware=[language_middleware_factory, session_config(settings).middleware, user_middleware_factory],
+        middleware=[language_middleware_factory, pages.middleware, session_config(settings).middleware, user_middleware_factory],
         stores={"sessions": session_store(redis, namespace="prizes:session")},
         csrf_config=CSRFConfig(
             secret=settings.secret_key.reveal(),

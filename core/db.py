@@ -8,10 +8,11 @@ to it, so the app, the CLI and the migrations always agree.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import io
 import sys
 from pathlib import Path
-from typing import AsyncIterator
+from typing import AsyncIterator, Awaitable, Callable
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -56,13 +57,64 @@ def is_sqlite(engine: Engine | None = None) -> bool:
     return isinstance(engine or engine_of(), SQLiteEngine)
 
 
-def transaction(engine: Engine | None = None):
+def transaction(engine: Engine | None = None, *, public: bool = False) -> "Transaction":
     """A write transaction. On SQLite it takes the write lock at BEGIN (IMMEDIATE), so
-    concurrent read-then-write transactions queue instead of failing."""
+    concurrent read-then-write transactions queue instead of failing.
+
+    `public=True` says the transaction changes what public pages show: once it commits, the
+    public version is bumped (core/freshness.py), which every process's page cache follows.
+    A transaction inside another joins it: its after-commit steps run when the outer one
+    commits, and not at all if it rolls back."""
     engine = engine or engine_of()
     if isinstance(engine, SQLiteEngine):
-        return engine.transaction(transaction_type=TransactionType.immediate)
-    return engine.transaction()
+        inner = engine.transaction(transaction_type=TransactionType.immediate)
+    else:
+        inner = engine.transaction()
+    return Transaction(inner, public)
+
+
+_after_commit: contextvars.ContextVar[list | None] = contextvars.ContextVar("after_commit", default=None)
+
+
+def after_commit(step: Callable[[], Awaitable[object]]) -> None:
+    """Run `step` once the current transaction commits (each distinct step once)."""
+    steps = _after_commit.get()
+    if steps is None:
+        raise RuntimeError("after_commit outside core.db.transaction()")
+    if step not in steps:
+        steps.append(step)
+
+
+class Transaction:
+    """Piccolo's transaction, with after-commit steps."""
+
+    def __init__(self, inner, public: bool) -> None:
+        self.inner = inner
+        self.public = public
+        self._token = None
+        self._steps: list | None = None
+
+    async def __aenter__(self):
+        entered = await self.inner.__aenter__()
+        if _after_commit.get() is None:
+            self._steps = []
+            self._token = _after_commit.set(self._steps)
+        if self.public:
+            from core.freshness import public_changed
+
+            after_commit(public_changed)
+        return entered
+
+    async def __aexit__(self, exception_type, exception, traceback):
+        try:
+            result = await self.inner.__aexit__(exception_type, exception, traceback)
+        finally:
+            if self._token is not None:
+                _after_commit.reset(self._token)
+        if self._steps and exception_type is None:
+            for step in self._steps:
+                await step()
+        return result
 
 
 def is_unique_violation(error: BaseException) -> bool:

@@ -102,7 +102,7 @@ async def set_winners(actor: Actor, year: int, choice: dict[str, list[str]], now
         chosen[code] = {UUID(i) for i in ids}
     errors.raise_if_any()
 
-    async with transaction():
+    async with transaction(public=True):
         if await Edition.exists().where((Edition.id == state.edition_id) & Edition.published_at.is_not_null()):
             raise _already_published(year)
         for code, winners in chosen.items():
@@ -137,7 +137,7 @@ async def publish(actor: Actor, year: int, now: datetime, base_url: str) -> dict
     ).where((Nomination.edition == state.edition_id) & Nomination.status.is_in(list(LAUREATE_STATUSES)))
     if not laureates:
         raise Conflict(_("There are no winners or champions to publish."), [FieldError("winners", _("None chosen."))])
-    async with transaction():
+    async with transaction(public=True):
         stamped = await Edition.update({Edition.published_at: now}).where(
             (Edition.id == state.edition_id) & Edition.published_at.is_null()).returning(Edition.id)
         if not stamped:
@@ -170,7 +170,7 @@ async def set_foreword(actor: Actor, year: int, text: str | None) -> str:
     text = clean_text(errors, "foreword", text, max_length=MAX_FOREWORD_CHARACTERS, required=False, multiline=True)
     errors.raise_if_any()
     state = await publication(year)
-    async with transaction():
+    async with transaction(public=True):
         await Edition.update({Edition.foreword: text}).where(Edition.id == state.edition_id)
         await audit.record(actor, "edition.foreword", f"edition:{year}", "", {"characters": len(text)})
     return text
@@ -202,7 +202,7 @@ async def request_extended(actor: Actor, year: int, deadline: datetime | None, n
         & ExtendedDescription.submitted_at.is_not_null())}
     asked = [r for r in rows if r["id"] not in answered]
     when = final.astimezone(ZoneInfo(edition.time_zone)).strftime("%Y-%m-%d %H:%M %Z")
-    async with transaction():
+    async with transaction(public=True):
         if deadline is not None:
             await Edition.update({Edition.extended_deadline: deadline}).where(Edition.id == state.edition_id)
         for item in asked:
@@ -250,7 +250,7 @@ async def save_extended(owner: CurrentUser, nomination_id: str, text: str | None
     key = UUID(item["id"])
     values = {ExtendedDescription.text: text, ExtendedDescription.submitted_at: now}
     try:
-        async with transaction():
+        async with transaction(public=True):
             updated = await ExtendedDescription.update(values).where(
                 ExtendedDescription.nomination == key).returning(ExtendedDescription.id)
             if not updated:
