@@ -80,6 +80,7 @@ from reports.controllers import (
     ReportsController,
     StaffReportPagesController,
 )
+from reports.book import CurrentBooks
 from reports.jobs import BookJobs
 from voting.controllers import (
     CampaignApiController,
@@ -139,7 +140,8 @@ def create_app(settings: Settings | None = None, *, nomination_access: Nominatio
     pages = PageCache(public_version, public_paths=PUBLIC_PATHS, session_cookie=SESSION_COOKIE, csrf_cookie="csrftoken",
                       entries=settings.page_cache_entries, max_age=settings.public_max_age,
                       stale_seconds=settings.public_stale_seconds, next_change=editions.next_instant_after)
-    public_version.listeners += [pages.clear, editions.forget, forget_targets, refresh_published_years]
+    current_books = CurrentBooks(public_version, books.store, books.media_dir)
+    public_version.listeners += [pages.clear, editions.forget, forget_targets, current_books.forget, refresh_published_years]
     templates.instance.engine.globals["latest_results_year"] = latest_published_year
 
     @contextlib.asynccontextmanager
@@ -231,7 +233,8 @@ def create_app(settings: Settings | None = None, *, nomination_access: Nominatio
         request_max_body_size=settings.max_body_bytes,
         lifespan=[lifespan],
         state=State({"settings": settings, "redis": redis, "passwords": passwords, "limiter": RateLimiter(redis), "tallies": tallies,
-                     "books": books, "nomination_access": nomination_access}),
+                     "books": books, "current_books": current_books, "public_version": public_version,
+                     "nomination_access": nomination_access}),
         logging_config=LoggingConfig(
             root={"level": settings.log_level, "handlers": ["queue_listener"]},
             log_exceptions="debug",
