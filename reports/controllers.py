@@ -22,7 +22,7 @@ from core.templating import page_context
 from prizes.editions import queries
 from prizes.results import queries as results
 from reports.book import BuiltBook, CurrentBooks, book_html, load_book
-from reports.certificates import certificate_pdf
+from reports.certificates import certificate_file
 from reports.jobs import BookJobs
 
 RETRY_SECONDS = 20
@@ -105,10 +105,10 @@ class CertificateApiController(Controller):
     @get("/{nomination_id:str}/certificate.pdf", guards=[requires_user],
          summary="A winner's or champion's certificate (its owner once published; staff)")
     async def certificate(self, request: Request, nomination_id: FromPath[str]) -> Response:
-        data, filename = await certificate_pdf(current_user(request), nomination_id, jobs_of(request).store)
-        return Response(data, media_type="application/pdf", headers={
-            "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store",
-            "X-Content-Type-Options": "nosniff"})
+        version = await request.app.state["public_version"].current()
+        path, filename = await certificate_file(current_user(request), nomination_id, jobs_of(request).store, version)
+        return File(path=path, media_type="application/pdf", filename=filename, content_disposition_type="attachment",
+                    headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
 
 
 def _when(stamp: str | None) -> datetime | None:
