@@ -215,13 +215,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--projects", type=int, default=400)
     parser.add_argument("--laureates", type=int, default=90)
     parser.add_argument("--votes", type=int, default=200_000)
-    parser.add_argument("--duration", type=float, default=8.0)
-    parser.add_argument("--warmup", type=float, default=1.0)
+    parser.add_argument("--duration", type=int, default=8, help="seconds per page (wrk takes whole seconds)")
+    parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     if args.quick:
-        args.projects, args.laureates, args.votes, args.duration, args.warmup = 100, 36, 20_000, 3.0, 0.5
+        args.projects, args.laureates, args.votes, args.duration, args.warmup = 100, 36, 20_000, 3, 1
     ensure_wrk()
     engines = ("postgres", "embedded") if args.engine == "both" else (args.engine,)
     failed = False
