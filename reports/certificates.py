@@ -36,12 +36,12 @@ _known: dict[tuple[str, str], tuple[str, int, bool, Path, str]] = {}
 async def certificate_file(viewer: CurrentUser, nomination_id: str, store: BookStore,
                            version: str | None = None) -> tuple[Path, str]:
     """The certificate's PDF file and a file name, for a viewer allowed to have it (else
-    404). With the public `version`, the file is served as it is while the version stands:
-    nothing is read from the database, rendered or hashed."""
+    404). With the public `version`, a published certificate's file is served as it is while
+    the version stands: nothing is read from the database, rendered or hashed."""
     known = _known.get((str(nomination_id), version)) if version is not None else None
     if known is None:
         known = await _work_out(viewer, nomination_id, store)
-        if version is not None:
+        if version is not None and known[2]:  # a preview (staff, unpublished) is worked out each time
             if len(_known) > 10_000:
                 _known.clear()
             _known[(str(nomination_id), version)] = known
