@@ -160,3 +160,25 @@ async def test_each_language_is_kept_apart(app, client):
     assert english.headers["etag"] != french.headers["etag"]
     assert '<html lang="fr">' in french.text and '<html lang="en">' in english.text
     assert '<html lang="en">' in (await client.get("/", headers={"Accept-Language": "en"})).text
+
+
+async def test_a_kept_page_is_not_served_past_a_closing_instant(app, client):
+    """The phase rule moves the phase at its closing instant with no write: a page kept before
+    the instant is rendered again after it."""
+    from datetime import timedelta
+
+    from core.clock import utcnow
+    from core.freshness import public_changed
+    from prizes.editions.tables import Edition, EditionPhase
+
+    await set_phase(app, "voting")
+    edition = await Edition.select(Edition.id).where(Edition.year == await year_now()).first()
+    now = utcnow()
+    await EditionPhase.update({EditionPhase.opens_at: now - timedelta(minutes=1),
+                               EditionPhase.closes_at: now + timedelta(seconds=1.5)}).where(
+        (EditionPhase.edition == edition["id"]) & (EditionPhase.name == "voting"))
+    await public_changed()  # what the service that moves dates does after its commit
+    assert "in its Online voting phase" in (await client.get("/")).text
+    assert (await client.get("/")).headers.get("x-cache") == "hit"
+    time.sleep(2)
+    assert "in its Selection phase" in (await client.get("/")).text
