@@ -41,12 +41,14 @@ from accounts.controllers import (
     StaffRolesApiController,
 )
 from accounts.passwords import Passwords
-from accounts.sessions import session_config, user_middleware_factory
+from accounts.sessions import SESSION_COOKIE, session_config, user_middleware_factory
 from core.clock import utcnow
 from core.db import close_pool, start_pool, use_database
 from core.errors import EXCEPTION_HANDLERS
+from core.freshness import PublicVersion, install
 from core.i18n import language_middleware_factory
 from core.mail import MailWorker
+from core.pagecache import PageCache
 from core.ratelimit import RateLimiter
 from core.redis import EmbeddedRedis, close_client, make_client, session_store
 from core.settings import Settings
@@ -80,6 +82,7 @@ from reports.controllers import (
     ReportsController,
     StaffReportPagesController,
 )
+from reports.book import CurrentBooks
 from reports.jobs import BookJobs
 from reports.exporters import missing_pdf_fonts
 from voting.controllers import (
@@ -90,9 +93,16 @@ from voting.controllers import (
     VotingEditionApiController,
 )
 from voting.ledger_controllers import LedgerApiController, LedgerPagesController
+from voting.queries import forget_targets
 from voting.tallies import TallyStore
 
 log = logging.getLogger("prizes")
+
+# The anonymous pages and JSON that every visitor sees alike, kept by core/pagecache.py.
+# `/api/editions/current` stays out: it is the benchmarks' trivial endpoint.
+PUBLIC_PATHS = (r"/|/editions/\d+|/projects|/projects/[^/]+|/vote/[^/]+|/results|/results/\d+|/badge/[^/]+\.svg"
+                r"|/api/editions/\d+(/winners|/champions|/winners\.csv|/champions\.csv)?"
+                r"|/api/nominations/?|/api/nominations/[^/]+(/images/?)?")
 
 
 async def phase_tick(base_url: str = "") -> None:
@@ -132,6 +142,13 @@ def create_app(settings: Settings | None = None, *, nomination_access: Nominatio
     # The Success Stories book, built in the background (reports/jobs.py).
     books = BookJobs(settings, redis)
     templates = template_config()
+    # Public pages: the version every public change bumps, and the pages kept per process.
+    public_version = PublicVersion(redis, settings.public_version_seconds)
+    pages = PageCache(public_version, public_paths=PUBLIC_PATHS, session_cookie=SESSION_COOKIE, csrf_cookie="csrftoken",
+                      entries=settings.page_cache_entries, max_age=settings.public_max_age,
+                      stale_seconds=settings.public_stale_seconds, next_change=editions.next_instant_after)
+    current_books = CurrentBooks(public_version, books.store, books.media_dir)
+    public_version.listeners += [pages.clear, editions.forget, forget_targets, current_books.forget, refresh_published_years]
     templates.instance.engine.globals["latest_results_year"] = latest_published_year
 
     @contextlib.asynccontextmanager
@@ -142,6 +159,7 @@ def create_app(settings: Settings | None = None, *, nomination_access: Nominatio
         if embedded is not None:
             await asyncio.to_thread(embedded.start)
         await start_pool(engine)
+        install(public_version)
         await ensure_current_edition(utcnow())
         await refresh_published_years()
         if missing := await asyncio.to_thread(missing_pdf_fonts):
@@ -160,6 +178,7 @@ def create_app(settings: Settings | None = None, *, nomination_access: Nominatio
         finally:
             await books.stop()
             await stop_all((ticker, mailer, sweeper))
+            install(None)
             await close_client(redis)
             await close_pool(engine)
             if embedded is not None:
@@ -207,7 +226,7 @@ def create_app(settings: Settings | None = None, *, nomination_access: Nominatio
             "passwords": Provide(lambda: passwords, use_cache=True, sync_to_thread=False),
             "redis": Provide(lambda: redis, use_cache=True, sync_to_thread=False),
         },
-        middleware=[language_middleware_factory, session_config(settings).middleware, user_middleware_factory],
+        middleware=[language_middleware_factory, pages.middleware, session_config(settings).middleware, user_middleware_factory],
         stores={"sessions": session_store(redis, namespace="prizes:session")},
         csrf_config=CSRFConfig(
             secret=settings.secret_key.reveal(),
@@ -227,7 +246,8 @@ def create_app(settings: Settings | None = None, *, nomination_access: Nominatio
         request_max_body_size=settings.max_body_bytes,
         lifespan=[lifespan],
         state=State({"settings": settings, "redis": redis, "passwords": passwords, "limiter": RateLimiter(redis), "tallies": tallies,
-                     "books": books, "nomination_access": nomination_access}),
+                     "books": books, "current_books": current_books, "public_version": public_version,
+                     "nomination_access": nomination_access}),
         logging_config=LoggingConfig(
             root={"level": settings.log_level, "handlers": ["queue_listener"]},
             log_exceptions="debug",

@@ -133,6 +133,13 @@ class Settings:
     # How long each process keeps an edition it read (seconds; 0 = always read the database).
     edition_cache_seconds: float = 1.0
     max_body_bytes: int = 1_000_000
+    # Anonymous public pages kept rendered in each process (core/pagecache.py): how many
+    # (0: none), how often each process reads the public version from Redis (seconds; 0: at
+    # every request), and the max-age and stale-while-revalidate they are sent with.
+    page_cache_entries: int = 2000
+    public_version_seconds: float = 0.5
+    public_max_age: int = 1
+    public_stale_seconds: int = 1
     log_level: str = "INFO"
     extra: Mapping[str, str] = field(default_factory=dict, repr=False)
 
@@ -213,6 +220,10 @@ class Settings:
             media_dir=Path(values["PRIZES_MEDIA_DIR"]).resolve() if values.get("PRIZES_MEDIA_DIR") else var_dir / "media",
             max_image_bytes=_int(values.get("MAX_IMAGE_BYTES", "5000000"), "MAX_IMAGE_BYTES", 1000),
             edition_cache_seconds=_seconds(values.get("EDITION_CACHE_SECONDS", "1"), "EDITION_CACHE_SECONDS"),
+            page_cache_entries=_int(values.get("PAGE_CACHE_ENTRIES", "2000"), "PAGE_CACHE_ENTRIES", 0),
+            public_version_seconds=_seconds(values.get("PUBLIC_VERSION_SECONDS", "0.5"), "PUBLIC_VERSION_SECONDS"),
+            public_max_age=_int(values.get("PUBLIC_MAX_AGE", "1"), "PUBLIC_MAX_AGE", 0),
+            public_stale_seconds=_int(values.get("PUBLIC_STALE_SECONDS", "1"), "PUBLIC_STALE_SECONDS", 0),
             log_level=values.get("LOG_LEVEL", "INFO").upper(),
             extra={k: v for k, v in values.items() if k.startswith("PRIZES_")},
         )

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Callable
 
 from core.i18n import DEFAULT_LANGUAGE, set_language
+from prizes.results.queries import publication
 from reports import queries
 from reports.builder import Book, Photo, build_book, fingerprint
 from reports.exporters import file_image_src, render_book_html, render_pdf, templates_digest, web_image_src
@@ -191,3 +192,54 @@ async def write_book_files(year: int, out_dir: Path, media_dir: Path, photo_cach
     progress(f"PDF written: {pdf_path} ({pdf.pages} pages, {len(pdf.data) / 1e6:.1f} MB, "
              f"{time.perf_counter() - pdf_started:.1f} s)")
     return html_path, pdf_path, pdf.pages
+
+
+class CurrentBooks:
+    """What each published year's book is now, decided once per change of the public data
+    (per process) instead of at every request: `load_book` reads every laureate, counts the
+    distinct voters and fingerprints the whole book, so it runs again only when the public
+    version (core/freshness.py) has moved — every change a book shows (winners, texts,
+    photos, titles, the foreword, the publication, voided votes) bumps it. The stored files
+    are then served as they are while their stamp is this one. An unpublished book (staff
+    only, a preview while votes may still come in) is read afresh each time."""
+
+    def __init__(self, version, store: BookStore, media_dir: Path) -> None:
+        self.version = version
+        self.store = store
+        self.media_dir = media_dir
+        self._known: dict[int, tuple[str, BuiltBook | None]] = {}
+        self._files: dict[tuple[int, str, str], Path] = {}
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    async def published(self, year: int) -> BuiltBook | None:
+        """The book of `year` if its results are published, else None (404 for an unknown
+        year), from what this process worked out for the current public version."""
+        version = await self.version.current()
+        known = self._known.get(year)
+        if known is not None and known[0] == version:
+            return known[1]
+        async with self._locks.setdefault(year, asyncio.Lock()):  # concurrent readers read it once
+            known = self._known.get(year)
+            if known is not None and known[0] == version:
+                return known[1]
+            state = await publication(year)
+            built = await load_book(year, self.media_dir) if state.is_published else None
+            if self.version.value == version:
+                self._known[year] = (version, built)
+            return built
+
+    def current_file(self, year: int, kind: str, stamp: str) -> Path | None:
+        """The stored file of this stamp (its stamp file read once per stamp)."""
+        key = (year, kind, stamp)
+        path = self._files.get(key)
+        if path is not None and path.is_file():
+            return path
+        path = self.store.current(year, kind, stamp)
+        if path is not None:
+            if len(self._files) > 1000:
+                self._files.clear()
+            self._files[key] = path
+        return path
+
+    def forget(self) -> None:
+        self._known.clear()

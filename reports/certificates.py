@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from pathlib import Path
 
 from babel.dates import format_date
 
@@ -26,13 +27,41 @@ def _not_found() -> NotFound:
     return NotFound(_("There is no certificate for this project."))
 
 
-async def certificate_pdf(viewer: CurrentUser, nomination_id: str, store: BookStore) -> tuple[bytes, str]:
-    """The certificate's PDF and a file name, for a viewer allowed to have it (else 404)."""
+# What this process worked out for a certificate under one public version (core/freshness.py):
+# (nomination id, version) -> (owner's e-mail, year, published, file, file name). Everything
+# a certificate shows is public data, so a change to it bumps the version.
+_known: dict[tuple[str, str], tuple[str, int, bool, Path, str]] = {}
+
+
+async def certificate_file(viewer: CurrentUser, nomination_id: str, store: BookStore,
+                           version: str | None = None) -> tuple[Path, str]:
+    """The certificate's PDF file and a file name, for a viewer allowed to have it (else
+    404). With the public `version`, a published certificate's file is served as it is while
+    the version stands: nothing is read from the database, rendered or hashed."""
+    known = _known.get((str(nomination_id), version)) if version is not None else None
+    if known is None:
+        known = await _work_out(viewer, nomination_id, store)
+        if version is not None and known[2]:  # a preview (staff, unpublished) is worked out each time
+            if len(_known) > 10_000:
+                _known.clear()
+            _known[(str(nomination_id), version)] = known
+    owner_email, year, published, path, filename = known
+    if not (viewer.is_staff or owner_email == viewer.email):
+        raise _not_found()
+    if not published and not viewer.is_staff:
+        raise results.not_published(year)
+    if not path.is_file():  # removed under us: make it again
+        _known.pop((str(nomination_id), version), None)
+        path = (await _work_out(viewer, nomination_id, store))[3]
+    return path, filename
+
+
+async def _work_out(viewer: CurrentUser, nomination_id: str, store: BookStore) -> tuple[str, int, bool, Path, str]:
     item = await nominations.get_full(nomination_id)
     if item["status"] not in LAUREATE_STATUSES:
         raise _not_found()
     if not (viewer.is_staff or item["owner_email"] == viewer.email):
-        raise _not_found()
+        raise _not_found()  # before any rendering
     state = await results.publication(item["year"])
     if not state.is_published and not viewer.is_staff:
         raise results.not_published(item["year"])
@@ -53,12 +82,11 @@ async def certificate_pdf(viewer: CurrentUser, nomination_id: str, store: BookSt
     stamp_file = path.with_name(path.name + ".stamp")
     filename = f"wsis-prizes-{item['year']}-certificate-{item['category']}-{item['id'][:8]}.pdf"
     try:
-        if stamp_file.read_text(encoding="ascii") == stamp:
-            return path.read_bytes(), filename
+        current = stamp_file.read_text(encoding="ascii") == stamp and path.is_file()
     except OSError:
-        pass
-    pdf = await asyncio.to_thread(render_pdf, page)  # one page: a thread is enough
-    write_atomically(path, pdf.data)
-    write_atomically(stamp_file, stamp.encode("ascii"))
-    return pdf.data, filename
-
+        current = False
+    if not current:
+        pdf = await asyncio.to_thread(render_pdf, page)  # one page: a thread is enough
+        write_atomically(path, pdf.data)
+        write_atomically(stamp_file, stamp.encode("ascii"))
+    return item["owner_email"], item["year"], state.is_published, path, filename

@@ -21,8 +21,8 @@ from core.i18n import gettext as _
 from core.templating import page_context
 from prizes.editions import queries
 from prizes.results import queries as results
-from reports.book import book_html, load_book
-from reports.certificates import certificate_pdf
+from reports.book import BuiltBook, CurrentBooks, book_html, load_book
+from reports.certificates import certificate_file
 from reports.jobs import BookJobs
 
 RETRY_SECONDS = 20
@@ -34,8 +34,24 @@ def jobs_of(request: Request) -> BookJobs:
     return request.app.state["books"]
 
 
+def books_of(request: Request) -> CurrentBooks:
+    return request.app.state["current_books"]
+
+
 def _cache_headers(published: bool) -> dict[str, str]:
-    return {"Cache-Control": "public, max-age=300" if published else "private, no-store"}
+    # short-lived in shared caches: a change of the data makes a new book (see CurrentBooks)
+    return {"Cache-Control": "public, max-age=1, stale-while-revalidate=1" if published else "private, no-store"}
+
+
+async def _book(request: Request, year: int) -> tuple[BuiltBook, bool]:
+    """The book as it stands, and whether it is published: a published one as this process
+    knows it for the current public version (no database read), else a preview for staff."""
+    books = books_of(request)
+    built = await books.published(year)
+    if built is not None:
+        return built, True
+    await results.require_visible(year, current_user(request))  # 404 but for staff
+    return await load_book(year, jobs_of(request).media_dir), False
 
 
 class ReportsController(Controller):
@@ -44,33 +60,42 @@ class ReportsController(Controller):
 
     @get("/{year:int}/success-stories.html", summary="The Success Stories book (HTML); public once published")
     async def html(self, request: Request, year: FromPath[int]) -> Response:
-        state = await results.require_visible(year, current_user(request))
+        built, published = await _book(request, year)
         jobs = jobs_of(request)
-        built = await load_book(year, jobs.media_dir)
-        headers = {**_cache_headers(state.is_published), "Content-Security-Policy": BOOK_CSP,
+        headers = {**_cache_headers(published), "Content-Security-Policy": BOOK_CSP,
                    "X-Content-Type-Options": "nosniff"}
-        stored = jobs.store.current(year, "html", built.stamp)
+        stored = books_of(request).current_file(year, "html", built.stamp)
         if stored is None:
-            html = await asyncio.to_thread(book_html, built.book)
-            stored = jobs.store.save(year, "html", html.encode("utf-8"), built.stamp)
+            async with _html_lock(year):  # one render per change in this process
+                stored = books_of(request).current_file(year, "html", built.stamp)
+                if stored is None:
+                    html = await asyncio.to_thread(book_html, built.book)
+                    stored = jobs.store.save(year, "html", html.encode("utf-8"), built.stamp)
         return File(path=stored, media_type="text/html; charset=utf-8", content_disposition_type="inline",
                     filename=f"wsis-prizes-{year}-success-stories.html", headers=headers)
 
     @get("/{year:int}/success-stories.pdf", summary="The Success Stories book (PDF); public once published")
     async def pdf(self, request: Request, year: FromPath[int]) -> Response:
         user = current_user(request)
-        state = await results.require_visible(year, user)
+        built, published = await _book(request, year)
         jobs = jobs_of(request)
-        built = await load_book(year, jobs.media_dir)
-        stored = jobs.store.current(year, "pdf", built.stamp)
+        stored = books_of(request).current_file(year, "pdf", built.stamp)
         if stored is not None:
             return File(path=stored, media_type="application/pdf", content_disposition_type="inline",
                         filename=f"wsis-prizes-{year}-success-stories.pdf",
-                        headers={**_cache_headers(state.is_published), "X-Content-Type-Options": "nosniff"})
-        await jobs.start(year, user.email if user else "a reader")
+                        headers={**_cache_headers(published), "X-Content-Type-Options": "nosniff"})
+        # A reader starts at most one build of this book (its stamp); staff may start more.
+        await jobs.start(year, user.email if user else "a reader", stamp=None if user and user.is_staff else built.stamp)
         return Template("reports/preparing.html", status_code=503, context=page_context(
             request, year=year, retry=RETRY_SECONDS, status=await jobs.status(year)),
             headers={"Retry-After": str(RETRY_SECONDS), "Cache-Control": "no-store"})
+
+
+_html_locks: dict[int, asyncio.Lock] = {}
+
+
+def _html_lock(year: int) -> asyncio.Lock:
+    return _html_locks.setdefault(year, asyncio.Lock())
 
 
 class CertificateApiController(Controller):
@@ -80,10 +105,10 @@ class CertificateApiController(Controller):
     @get("/{nomination_id:str}/certificate.pdf", guards=[requires_user],
          summary="A winner's or champion's certificate (its owner once published; staff)")
     async def certificate(self, request: Request, nomination_id: FromPath[str]) -> Response:
-        data, filename = await certificate_pdf(current_user(request), nomination_id, jobs_of(request).store)
-        return Response(data, media_type="application/pdf", headers={
-            "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store",
-            "X-Content-Type-Options": "nosniff"})
+        version = await request.app.state["public_version"].current()
+        path, filename = await certificate_file(current_user(request), nomination_id, jobs_of(request).store, version)
+        return File(path=path, media_type="application/pdf", filename=filename, content_disposition_type="attachment",
+                    headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
 
 
 def _when(stamp: str | None) -> datetime | None:

@@ -66,12 +66,19 @@ class BookJobs:
                 state[name] = int(float(state[name]))
         return state
 
-    async def start(self, year: int, requested_by: str) -> bool:
+    async def start(self, year: int, requested_by: str, stamp: str | None = None) -> bool:
         """Start a build of `year`'s book unless one runs already (here or in another process
-        of this machine). True if this call started it."""
+        of this machine). True if this call started it. With `stamp` (a reader's request),
+        not if a build was already started for the book of that stamp: readers start at most
+        one build per change of the data, even if it failed (staff can start another)."""
         token = secrets.token_hex(8)
         if not await self.redis.set(self._key(year) + ":lock", token, nx=True, ex=LOCK_SECONDS):
             return False
+        if stamp is not None:
+            tried = await self.redis.set(self._key(year) + ":tried", stamp, get=True, ex=30 * 24 * 3600)
+            if tried in (stamp, stamp.encode()):
+                await self.redis.eval(_RELEASE, 1, self._key(year) + ":lock", token)
+                return False
         await self.redis.delete(self._key(year))
         await self._progress(year, state="running", step="queued", percent=0, requested_by=requested_by,
                              started_at=f"{time.time():.3f}")

@@ -46,7 +46,7 @@ def make_settings(**overrides) -> Settings:
     phase ticker (tests that need one set it)."""
     base = Settings.from_env()
     defaults = dict(argon2_time_cost=1, argon2_memory_cost=1024, argon2_parallelism=1, phase_tick_seconds=0,
-                    mail_poll_seconds=0, edition_cache_seconds=0)
+                    mail_poll_seconds=0, edition_cache_seconds=0, page_cache_entries=0)
     defaults.update(overrides)
     return base.replace(**defaults)
 

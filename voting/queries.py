@@ -133,6 +133,11 @@ def _instant(value) -> datetime | None:
 _targets: dict[UUID, tuple[float, Target]] = {}
 
 
+def forget_targets() -> None:
+    """Called when the public data changed (core/freshness.py): read the targets again."""
+    _targets.clear()
+
+
 async def vote_target(nomination_id: object, max_age: float = 0.0) -> Target | None:
     """The project and its edition with its phases (None for an unknown or malformed id), in
     one query: this is on the path of every vote. With `max_age`, what this process read

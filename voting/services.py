@@ -266,7 +266,7 @@ async def void_votes(store: TallyStore, actor: Actor, vote_ids: list[str] | None
 
     voided: list[dict] = []
     code = void_code(signal.partition(":")[0] if signal else None)
-    async with transaction():
+    async with transaction(public=True):  # the book counts the valid votes
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             voided += await Vote.update(

@@ -20,9 +20,14 @@ T = TypeVar("T")
 # phase rule stays exact: the effective phase is computed from the cached instants and `now`.
 CACHE_SECONDS = 0.0
 _cache: dict[object, tuple[float, object]] = {}
+# Bumped by `forget`: a read that began before a forget does not store what it read (it may
+# predate the change that caused the forget).
+_generation = 0
 
 
 def forget() -> None:
+    global _generation
+    _generation += 1
     _cache.clear()
 
 
@@ -33,8 +38,10 @@ async def _cached(key: object, load: Callable[[], Awaitable[T]]) -> T:
     hit = _cache.get(key)
     if hit is not None and hit[0] > now:
         return hit[1]  # type: ignore[return-value]
+    generation = _generation
     value = await load()
-    _cache[key] = (now + CACHE_SECONDS, value)
+    if generation == _generation:
+        _cache[key] = (now + CACHE_SECONDS, value)
     return value
 
 
@@ -122,3 +129,22 @@ async def get_current_edition(now: datetime) -> EditionState:
 async def list_years() -> list[int]:
     rows = await Edition.select(Edition.year).order_by(Edition.year, ascending=False)
     return [r["year"] for r in rows]
+
+
+async def next_instant_after(now: datetime) -> datetime | None:
+    """The next opening or closing instant of any edition, or release instant of a scheduled
+    publication, after `now`: the phase rule and the release change what public pages say at
+    that instant, before any write, so a page kept from before it is not served after it
+    (core/pagecache.py)."""
+    rows = await EditionPhase.select(EditionPhase.opens_at, EditionPhase.closes_at).where(
+        (EditionPhase.opens_at > now) | (EditionPhase.closes_at > now))
+    releases = await Edition.select(Edition.published_at).where(Edition.published_at > now)
+    instants = [_aware(i) for r in rows for i in (r["opens_at"], r["closes_at"])]
+    instants += [_aware(r["published_at"]) for r in releases]
+    return min((i for i in instants if i > now), default=None)
+
+
+def _aware(instant: datetime) -> datetime:
+    from datetime import timezone
+
+    return instant if instant.tzinfo else instant.replace(tzinfo=timezone.utc)

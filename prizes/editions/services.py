@@ -124,7 +124,7 @@ async def ensure_current_edition(now: datetime) -> bool:
     if await Edition.exists():
         return False
     try:
-        async with transaction():
+        async with transaction(public=True):
             if await Edition.exists():
                 return False
             await _insert_edition(
@@ -166,7 +166,7 @@ async def create_edition(year: int, actor: Actor, now: datetime, reason: str = "
         for w in source.windows
     ]
     try:
-        async with transaction():
+        async with transaction(public=True):
             await _insert_edition(year, source.time_zone, dict(source.settings), windows, source.categories, now)
             await audit.record(actor, "edition.create", f"edition:{year}", reason, {"copied_from": source.year})
     except Exception as error:
@@ -188,7 +188,7 @@ async def move_phase(year: int, phase: str, reason: str | None, actor: Actor, no
     before = (await queries.get_edition(year)).phase_at(now)
     freeze = enters_vote(phase) and not row.get("rules_json")
     text = await _rules_text(year, queries.settings_of(row["settings"])) if freeze else None
-    async with transaction():
+    async with transaction(public=True):
         await Edition.update({Edition.phase: phase, Edition.phase_changed_at: now}).where(Edition.id == row["id"])
         await audit.record(actor, "edition.phase", f"edition:{year}", reason, {"from": before, "to": phase})
         if text is not None:
@@ -265,7 +265,7 @@ async def update_edition(
     errors.raise_if_any()
 
     changes: dict[str, object] = {}
-    async with transaction():
+    async with transaction(public=True):
         if time_zone is not None and time_zone != current.time_zone:
             changes["time_zone"] = {"from": current.time_zone, "to": time_zone}
             await Edition.update({Edition.time_zone: time_zone}).where(Edition.id == row["id"])
@@ -323,7 +323,7 @@ async def advance_due_phases(now: datetime) -> list[tuple[int, str, str]]:
         final_phase, final_at = steps[-1][1], steps[-1][2]
         freeze = enters_vote(final_phase) and not row["rules_json"]
         text = await _rules_text(row["year"], queries.settings_of(row["settings"])) if freeze else None
-        async with transaction():
+        async with transaction(public=True):
             updated = (
                 await Edition.update({Edition.phase: final_phase, Edition.phase_changed_at: final_at})
                 .where(

@@ -8,6 +8,7 @@ from pathlib import Path
 from uuid import UUID
 
 from accounts.services import CurrentUser
+from core.db import transaction
 from core.errors import Conflict, DomainError, FieldError, FieldErrors, NotFound
 from core.i18n import gettext as _
 from core.validation import clean_text
@@ -75,7 +76,8 @@ async def attach(owner: CurrentUser, nomination_id: str, data: bytes, credit: st
     temporary.write_bytes(data)
     temporary.replace(target)
     try:
-        await NominationImage.insert(image)
+        async with transaction(public=True):  # the project page and the book show its photos
+            await NominationImage.insert(image)
     except Exception:
         target.unlink(missing_ok=True)
         raise
@@ -102,8 +104,10 @@ async def remove(owner: CurrentUser, nomination_id: str, image_id: str, media_di
         key = UUID(image_id)
     except ValueError:
         raise NotFound(_("There is no such image.")) from None
-    rows = await NominationImage.delete().where(
-        (NominationImage.id == key) & (NominationImage.nomination == UUID(item["id"]))).returning(NominationImage.content_type)
+    async with transaction(public=True):
+        rows = await NominationImage.delete().where(
+            (NominationImage.id == key) & (NominationImage.nomination == UUID(item["id"]))).returning(
+            NominationImage.content_type)
     if not rows:
         raise NotFound(_("There is no such image."))
     path_of(media_dir, key, rows[0]["content_type"]).unlink(missing_ok=True)

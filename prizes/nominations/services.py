@@ -15,7 +15,8 @@ from uuid import UUID
 from accounts.services import CurrentUser
 from core import audit
 from core.audit import Actor
-from core.db import is_unique_violation, transaction
+from core.db import after_commit, is_unique_violation, transaction
+from core.freshness import public_changed
 from core.errors import Conflict, FieldError, FieldErrors, InvalidInput
 from core.i18n import gettext as _
 from core.i18n import in_language
@@ -261,7 +262,7 @@ async def decide_eligibility(actor: CurrentUser, nomination_id: UUID | str, elig
     status = "eligible" if eligible else "ineligible"
     if row["status"] not in sources_of(status):
         raise Conflict(_("The nominated list is already confirmed for this project."), [FieldError("status", row["status"])])
-    async with transaction():
+    async with transaction(public=True):
         await Nomination.update({Nomination.status: status, Nomination.eligibility_reason: reason,
                                  Nomination.eligibility_by: actor.id, Nomination.eligibility_at: now}).where(
             (Nomination.id == key) & Nomination.status.is_in(list(sources_of(status)))
@@ -277,7 +278,7 @@ async def confirm_nominated(actor: Actor, year: int, now: datetime) -> dict[str,
     require_phase(edition, "nomination", now)
     row = await editions.edition_row(year)
     undecided = await Nomination.count().where((Nomination.edition == row["id"]) & (Nomination.status == "submitted"))
-    async with transaction():
+    async with transaction(public=True):
         chosen = await Nomination.update({Nomination.status: "nominated", Nomination.nominated_at: now}).where(
             (Nomination.edition == row["id"]) & (Nomination.status == "eligible")
         ).returning(Nomination.id, Nomination.title)
@@ -311,6 +312,7 @@ async def confirm_nominated(actor: Actor, year: int, now: datetime) -> dict[str,
 async def mark_finalists(edition_id: int, finalists: Collection[UUID]) -> None:
     """Voting's result: these nominated projects become finalists; every other finalist of
     the edition goes back to nominated (the latest computation replaces the earlier)."""
+    after_commit(public_changed)
     ids = list(finalists)
     if ids:
         await Nomination.update({Nomination.status: "finalist"}).where(
@@ -326,6 +328,7 @@ async def mark_finalists(edition_id: int, finalists: Collection[UUID]) -> None:
 async def set_laureates(winners: Collection[UUID], champions: Collection[UUID], now: datetime) -> None:
     """Results' decision for one category: `winners` become winners and `champions`
     champions; both are among the category's finalists (decided or not)."""
+    after_commit(public_changed)
     for status, ids in (("winner", list(winners)), ("champion", list(champions))):
         if ids:
             await Nomination.update({Nomination.status: status, Nomination.updated_at: now}).where(

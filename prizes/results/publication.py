@@ -104,7 +104,7 @@ async def request_publication(actor: Actor, year: int, release_at: datetime | No
             raise InvalidInput([FieldError("release_at", _("The release time must be in the future."))])
     approvals = _approvals(edition)
     try:
-        async with transaction():
+        async with transaction(public=True):
             row = (await PublicationRequest.insert(PublicationRequest(
                 edition=state.edition_id, state="awaiting", requested_by=actor.id, requested_by_email=actor.email,
                 requested_at=now, release_at=release_at)).returning(*PublicationRequest.all_columns()))[0]
@@ -143,7 +143,7 @@ async def approve_publication(actor: Actor, year: int, now: datetime, base_url: 
         raise Forbidden(_("You asked for this publication: another staff member must approve it."),
                         [FieldError("approved_by", _("Not the requester."))])
     await _require_publishable(year, now)
-    async with transaction():
+    async with transaction(public=True):
         release = await _approve(row, actor, year, now)
         await audit.record(actor, "edition.publish_approve", f"edition:{year}", "",
                            {"release_at": release.isoformat(), "requested_by": row["requested_by_email"]})
@@ -174,7 +174,7 @@ async def cancel_publication(actor: Actor, year: int, now: datetime, reason: str
     state = await publication(year, now)
     if state.is_published:
         raise _already_published(year)
-    async with transaction():
+    async with transaction(public=True):
         if not await cancel_live_request(actor, year, state.edition_id, now, reason or _("Cancelled by staff.")):
             raise Conflict(_("There is no publication request to cancel for the %(year)s edition.", year=year),
                            [FieldError("state", _("Nothing to cancel."))])
@@ -192,7 +192,7 @@ async def release_due(now: datetime, base_url: str) -> list[int]:
     for row in due:
         year = row["year"]
         laureates = await _laureates(row["edition"])
-        async with transaction():
+        async with transaction(public=True):
             claimed = await PublicationRequest.update({PublicationRequest.mailed_at: now}).where(
                 (PublicationRequest.id == row["id"]) & PublicationRequest.mailed_at.is_null()
             ).returning(PublicationRequest.id)

@@ -122,7 +122,7 @@ async def set_winners(actor: Actor, year: int, choice: dict[str, list[str]], now
             "confirm the winner and give a reason.",
             codes=", ".join(sorted(ties)), share=round(min(t["leader_share"] for t in ties.values()) * 100, 1)))])
 
-    async with transaction():
+    async with transaction(public=True):
         if await Edition.exists().where((Edition.id == state.edition_id) & (Edition.published_at <= now)):
             raise _already_published(year)
         if chosen:
@@ -145,7 +145,7 @@ async def set_foreword(actor: Actor, year: int, text: str | None) -> str:
     text = clean_text(errors, "foreword", text, max_length=MAX_FOREWORD_CHARACTERS, required=False, multiline=True)
     errors.raise_if_any()
     state = await publication(year)
-    async with transaction():
+    async with transaction(public=True):
         await Edition.update({Edition.foreword: text}).where(Edition.id == state.edition_id)
         await audit.record(actor, "edition.foreword", f"edition:{year}", "", {"characters": len(text)})
     return text
@@ -176,7 +176,7 @@ async def request_extended(actor: Actor, year: int, deadline: datetime | None, n
         ExtendedDescription.nomination.is_in([r["id"] for r in rows] or [UUID(int=0)])
         & ExtendedDescription.submitted_at.is_not_null())}
     asked = [r for r in rows if r["id"] not in answered]
-    async with transaction():
+    async with transaction(public=True):
         if deadline is not None:
             await Edition.update({Edition.extended_deadline: deadline}).where(Edition.id == state.edition_id)
         for item in asked:
@@ -225,7 +225,7 @@ async def save_extended(owner: CurrentUser, nomination_id: str, text: str | None
     key = UUID(item["id"])
     values = {ExtendedDescription.text: text, ExtendedDescription.submitted_at: now}
     try:
-        async with transaction():
+        async with transaction(public=True):
             updated = await ExtendedDescription.update(values).where(
                 ExtendedDescription.nomination == key).returning(ExtendedDescription.id)
             if not updated:
