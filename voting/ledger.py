@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import AsyncIterator
 from uuid import UUID
 
-from core.audit import entries
+from core.audit import entries, head as audit_head
 from core.errors import DomainError, FieldError, Forbidden, InvalidInput, NotFound
 from core.i18n import gettext as _
 from prizes.editions.queries import settings_of
@@ -298,6 +298,7 @@ async def integrity(edition: VotingEdition) -> dict:
         "voting_closed_at": await voting_closed_at(edition),
         **await counts(edition),
         "receipts_sha256": await receipts_digest(edition),
+        "audit_head": await audit_head(),
     }
 
 

@@ -154,6 +154,7 @@ class IntegrityOut(msgspec.Struct):
     totals: IntegrityTotalsOut
     categories: list[IntegrityCategoryOut]
     receipts_sha256: str
+    audit_head: str | None
 
     @classmethod
     def of(cls, report: dict) -> "IntegrityOut":
@@ -161,7 +162,7 @@ class IntegrityOut(msgspec.Struct):
             year=report["year"], rules=report["rules"], rules_fingerprint=report["rules_fingerprint"],
             voting_closed_at=_iso(report["voting_closed_at"]), totals=IntegrityTotalsOut(**report["totals"]),
             categories=[IntegrityCategoryOut(**c) for c in report["categories"]],
-            receipts_sha256=report["receipts_sha256"],
+            receipts_sha256=report["receipts_sha256"], audit_head=report["audit_head"],
         )
 
 
