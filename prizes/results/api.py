@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post, put
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
 from accounts.guards import (
@@ -17,7 +17,7 @@ from accounts.guards import (
 )
 from core.clock import utcnow
 from core.exports import csv_text
-from core.schemas import Page
+from core.schemas import Limit, Offset, Page, Year, page_window
 from prizes.results import queries, services
 from prizes.results.schemas import (
     LIST_COLUMNS,
@@ -52,7 +52,7 @@ async def _laureate_list(request: Request, year: int, status: str, offset: int, 
     items = [_list_item(i) for i in await queries.laureates(year, status)]
     if csv_file or _wants_csv(request):
         return _csv(items, f"wsis-prizes-{year}-{status}s.csv")
-    offset, limit = max(0, offset), min(max(1, limit), 100)
+    offset, limit = page_window(offset, limit)
     return Page(items=items[offset:offset + limit], total=len(items), offset=offset, limit=limit)
 
 
@@ -61,50 +61,50 @@ class ResultsApiController(Controller):
     tags = ["results"]
 
     @put("/{year:int}/winners", guards=[requires_staff], summary="Set the winners of the categories given")
-    async def set_winners(self, request: Request, year: FromPath[int], data: JSONBody[dict[str, list[str]]]) -> dict[str, Any]:
+    async def set_winners(self, request: Request, year: Year, data: JSONBody[dict[str, list[str]]]) -> dict[str, Any]:
         return await services.set_winners(current_user(request).as_actor(), year, data, utcnow())
 
     @post("/{year:int}/publish", guards=[requires_staff], status_code=HTTP_200_OK,
           summary="Publish the winners, the champions and the book")
-    async def publish(self, request: Request, year: FromPath[int]) -> dict[str, Any]:
+    async def publish(self, request: Request, year: Year) -> dict[str, Any]:
         return await services.publish(current_user(request).as_actor(), year, utcnow(), _base_url(request))
 
     @get("/{year:int}/winners", summary="The winners (JSON, or CSV with Accept: text/csv); public once published")
-    async def winners(self, request: Request, year: FromPath[int], offset: FromQuery[int] = 0,
-                      limit: FromQuery[int] = 100) -> Any:
+    async def winners(self, request: Request, year: Year, offset: Offset = 0,
+                      limit: Limit = 100) -> Any:
         return await _laureate_list(request, year, "winner", offset, limit, False)
 
     @get("/{year:int}/champions", summary="The champions (JSON, or CSV with Accept: text/csv); public once published")
-    async def champions(self, request: Request, year: FromPath[int], offset: FromQuery[int] = 0,
-                        limit: FromQuery[int] = 100) -> Any:
+    async def champions(self, request: Request, year: Year, offset: Offset = 0,
+                        limit: Limit = 100) -> Any:
         return await _laureate_list(request, year, "champion", offset, limit, False)
 
     @get("/{year:int}/winners.csv", summary="The winners as CSV; public once published")
-    async def winners_csv(self, request: Request, year: FromPath[int]) -> Response:
+    async def winners_csv(self, request: Request, year: Year) -> Response:
         return await _laureate_list(request, year, "winner", 0, 0, True)
 
     @get("/{year:int}/champions.csv", summary="The champions as CSV; public once published")
-    async def champions_csv(self, request: Request, year: FromPath[int]) -> Response:
+    async def champions_csv(self, request: Request, year: Year) -> Response:
         return await _laureate_list(request, year, "champion", 0, 0, True)
 
     @get("/{year:int}/results", guards=[requires_staff], summary="Where the winners stand (staff)")
-    async def standing(self, year: FromPath[int]) -> dict[str, Any]:
+    async def standing(self, year: Year) -> dict[str, Any]:
         return await queries.decisions(year)
 
     @post("/{year:int}/extended-requests", guards=[requires_staff], status_code=HTTP_200_OK,
           summary="Ask the finalists for their extended descriptions, by a deadline")
-    async def request_extended(self, request: Request, year: FromPath[int],
+    async def request_extended(self, request: Request, year: Year,
                                data: JSONBody[ExtendedRequestsIn]) -> dict[str, Any]:
         return await services.request_extended(current_user(request).as_actor(), year, data.deadline, utcnow(),
                                               _base_url(request))
 
     @get("/{year:int}/extended-requests", guards=[requires_staff], summary="Who has answered (staff)")
-    async def extended_overview(self, year: FromPath[int]) -> dict[str, Any]:
+    async def extended_overview(self, year: Year) -> dict[str, Any]:
         state = await queries.publication(year)
         return {"deadline": state.extended_deadline, "items": await queries.extended_overview(year)}
 
     @put("/{year:int}/foreword", guards=[requires_staff], summary="The book's foreword")
-    async def foreword(self, request: Request, year: FromPath[int], data: JSONBody[ForewordIn]) -> dict[str, Any]:
+    async def foreword(self, request: Request, year: Year, data: JSONBody[ForewordIn]) -> dict[str, Any]:
         return {"text": await services.set_foreword(current_user(request).as_actor(), year, data.text)}
 
 

@@ -23,6 +23,7 @@ from core.clock import utcnow
 from core.errors import DomainError, NotFound
 from core.i18n import gettext as _
 from core.templating import page_context
+from core.schemas import Year
 from prizes.editions import queries as editions
 from prizes.editions.labels import PHASE_LABELS
 from prizes.nominations import images
@@ -59,7 +60,7 @@ class ResultsPagesController(Controller):
         return Redirect(f"/results/{max(years)}", status_code=303)
 
     @get("/results/{year:int}")
-    async def show(self, request: Request, year: FromPath[int]) -> Template:
+    async def show(self, request: Request, year: Year) -> Template:
         state = await queries.require_visible(year, current_user(request))
         edition = await editions.get_edition(year)
         winners = await queries.laureates(year, "winner")
@@ -160,7 +161,7 @@ class StaffResultsPagesController(Controller):
         return Redirect(f"/staff/results/{await editions.current_year(utcnow())}", status_code=303)
 
     @get("/{year:int}")
-    async def show(self, request: Request, year: FromPath[int], saved: FromQuery[str | None] = None) -> Template:
+    async def show(self, request: Request, year: Year, saved: FromQuery[str | None] = None) -> Template:
         notice = {"winners": _("The winners were saved."), "requests": _("The requests were sent."),
                   "foreword": _("The foreword was saved."), "published": _("The results are published.")}.get(saved or "")
         return await self._render(request, year, notice=notice)
@@ -175,7 +176,7 @@ class StaffResultsPagesController(Controller):
         return Redirect(f"/staff/results/{year}?saved={saved}", status_code=303)
 
     @post("/{year:int}/winners", status_code=303)
-    async def winners(self, request: Request, year: FromPath[int]) -> Response:
+    async def winners(self, request: Request, year: Year) -> Response:
         form = await request.form()
         code = str(form.get("category", ""))
         ids = [str(v) for v in form.getall("winner", [])]
@@ -183,7 +184,7 @@ class StaffResultsPagesController(Controller):
         return await self._act(request, year, lambda: services.set_winners(actor, year, {code: ids}, utcnow()), "winners")
 
     @post("/{year:int}/extended-requests", status_code=303)
-    async def requests(self, request: Request, year: FromPath[int], data: FormBody) -> Response:
+    async def requests(self, request: Request, year: Year, data: FormBody) -> Response:
         raw = str(data.get("deadline", "") or "")
         deadline = None
         if raw:
@@ -196,13 +197,13 @@ class StaffResultsPagesController(Controller):
                                                                               _base_url(request)), "requests", data)
 
     @post("/{year:int}/foreword", status_code=303)
-    async def foreword(self, request: Request, year: FromPath[int], data: FormBody) -> Response:
+    async def foreword(self, request: Request, year: Year, data: FormBody) -> Response:
         actor = current_user(request).as_actor()
         return await self._act(request, year, lambda: services.set_foreword(actor, year, str(data.get("text", ""))),
                                "foreword", data)
 
     @post("/{year:int}/publish", status_code=303)
-    async def publish(self, request: Request, year: FromPath[int]) -> Response:
+    async def publish(self, request: Request, year: Year) -> Response:
         actor = current_user(request).as_actor()
         try:
             await services.publish(actor, year, utcnow(), _base_url(request))
