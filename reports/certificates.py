@@ -29,13 +29,12 @@ def _not_found() -> NotFound:
 async def certificate_pdf(viewer: CurrentUser, nomination_id: str, store: BookStore) -> tuple[bytes, str]:
     """The certificate's PDF and a file name, for a viewer allowed to have it (else 404)."""
     item = await nominations.get_full(nomination_id)
-    if item["status"] not in LAUREATE_STATUSES:
-        raise _not_found()
-    if not (viewer.is_staff or item["owner_email"] == viewer.email):
-        raise _not_found()
     state = await results.publication(item["year"])
-    if not state.is_published and not viewer.is_staff:
-        raise results.not_published(item["year"])
+    # One refusal for every reason (not a laureate, not yours, not published yet): a
+    # different answer before publication would tell an owner that their project won.
+    mine = item["owner_email"] == viewer.email
+    if item["status"] not in LAUREATE_STATUSES or not (viewer.is_staff or (mine and state.is_published)):
+        raise _not_found()
     edition = await queries.get_edition(item["year"])
 
     def html() -> str:

@@ -73,6 +73,14 @@ def public_status(status: str) -> str:
     return "nominated" if status in NOMINATED_STATUSES else status
 
 
+def shown_status(status: str, published: bool, staff: bool) -> str:
+    """The status a viewer sees: until the results are published a winner or a champion is
+    shown as `finalist` to everyone but staff, its owner and its judges included."""
+    if status in LAUREATE_STATUSES and not published and not staff:
+        return "finalist"
+    return status
+
+
 # --- content ---------------------------------------------------------------------------------
 
 STAKEHOLDER_TYPES = ("government", "private_sector", "civil_society", "international_organization", "academia", "other")

@@ -80,7 +80,7 @@ class ResultsPagesController(Controller):
                              errors: dict | None = None, text: str | None = None, notice: str | None = None) -> Template:
         user = current_user(request)
         view = await queries.get_extended(user, nomination_id)
-        item = await nominations.get_full(nomination_id)
+        item = (await nominations.veiled([await nominations.get_full(nomination_id)], user))[0]
         edition = await editions.get_edition(item["year"])
         return Template("prizes/results_extended.html", status_code=status, context=page_context(
             request, view=view, item=item, edition=edition, errors=errors or {}, notice=notice,
