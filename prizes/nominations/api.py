@@ -120,9 +120,9 @@ class NominationImageApiController(Controller):
 
     @get("/", summary="The photos of a project")
     async def index(self, request: Request, nomination_id: FromPath[str]) -> dict[str, Any]:
-        item, _full = await queries.get_visible(current_user(request), nomination_id, utcnow(),
-                                                    request.app.state["nomination_access"])
-        return {"items": await images.list_images(item["id"])}
+        item, full = await queries.get_visible(current_user(request), nomination_id, utcnow(),
+                                               request.app.state["nomination_access"])
+        return {"items": await images.list_images(item["id"], public=None if full else item)}
 
     @delete("/{image_id:str}", status_code=HTTP_204_NO_CONTENT, guards=[requires_user, requires_verified],
             summary="Remove a photo")

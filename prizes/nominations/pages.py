@@ -219,7 +219,7 @@ class NominationPagesController(Controller):
         item, full = await queries.get_visible(current_user(request), nomination_id, now,
                                                    request.app.state["nomination_access"])
         edition = await editions.get_edition(item["year"])
-        photos = await images.list_images(item["id"])  # whoever sees the project sees its photos
+        photos = await images.list_images(item["id"], public=None if full else item)
         return Template("prizes/project.html", context=page_context(
             request, item=item, full=full, edition=edition, categories=dict(edition.categories), photos=photos,
             region_labels=translated(REGION_LABELS),
