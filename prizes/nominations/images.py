@@ -18,7 +18,7 @@ from prizes.editions import queries as editions
 from prizes.nominations import queries
 from prizes.nominations.queries import NominationAccess
 from prizes.nominations.rules import photo_change_refusal, photo_is_public
-from prizes.nominations.tables import Edition, NominationImage
+from prizes.nominations.tables import Edition, Nomination, NominationImage
 
 MAX_IMAGES = 6
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
@@ -129,9 +129,9 @@ def _shape(row: dict) -> dict:
 
 
 async def _public_photo(item: dict, uploaded_at: datetime) -> bool:
-    edition = await editions.get_edition(item["year"])
     published, _deadline = await _book_state(item["year"])
-    return photo_is_public(uploaded_at, edition.window("submission").closes_at, published)
+    row = await Nomination.select(Nomination.nominated_at).where(Nomination.id == UUID(item["id"])).first()
+    return photo_is_public(uploaded_at, row["nominated_at"] if row else None, published)
 
 
 async def list_images(nomination_id: str, public: dict | None = None) -> list[dict]:

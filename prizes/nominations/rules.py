@@ -95,11 +95,12 @@ def photo_change_refusal(status: str, phase: str, published: bool, deadline: dat
     return "phase"
 
 
-def photo_is_public(uploaded_at: datetime, submission_closes_at: datetime, published: bool) -> bool:
+def photo_is_public(uploaded_at: datetime, nominated_at: datetime | None, published: bool) -> bool:
     """For a viewer who sees the project only because it is public: the photos given with the
-    submission, and the book's photos (added later, by finalists only) once published — a
-    photo added during selection would otherwise tell who the finalists are."""
-    return published or uploaded_at <= submission_closes_at
+    submission (before the project was nominated), and the book's photos (added later, by
+    finalists only) once published — a photo added during selection would tell who the
+    finalists are."""
+    return published or (nominated_at is not None and uploaded_at <= nominated_at)
 
 
 def shown_status(status: str, published: bool, staff: bool) -> str:
