@@ -45,6 +45,7 @@ from accounts.sessions import session_config, user_middleware_factory
 from core.clock import utcnow
 from core.db import close_pool, start_pool, use_database
 from core.errors import EXCEPTION_HANDLERS
+from core.headers import security_headers
 from core.openapi import declare_contract_errors
 from core.i18n import language_middleware_factory
 from core.mail import MailWorker
@@ -215,6 +216,7 @@ def create_app(settings: Settings | None = None, *, nomination_access: Nominatio
         request_max_body_size=settings.max_body_bytes,
         lifespan=[lifespan],
         on_startup=[declare_contract_errors],
+        before_send=[security_headers(settings.secure_cookies)],
         state=State({"settings": settings, "redis": redis, "passwords": passwords, "limiter": RateLimiter(redis), "tallies": tallies,
                      "books": books, "nomination_access": nomination_access}),
         logging_config=LoggingConfig(
