@@ -31,12 +31,18 @@ from accounts.sessions import sign_in, sign_out
 from core.errors import DomainError
 from core.i18n import LANGUAGE_COOKIE, LANGUAGES, current_language
 from core.i18n import gettext as _
-from core.ratelimit import limit_per_account, limit_per_client
+from core.ratelimit import limit_per_account, limit_per_client, limit_per_network
 from core.settings import Settings
 from core.templating import page_context
 
 limit_logins = limit_per_client("logins", "rate_limit_logins_per_ip")
+limit_logins_network = limit_per_network("logins-network", "rate_limit_logins_per_network")
 limit_registrations = limit_per_client("registrations", "rate_limit_registrations_per_ip")
+limit_registrations_network = limit_per_network("registrations-network", "rate_limit_registrations_per_network")
+# A password change checks the current password: the sign-in limits per address and network,
+# and per account (every attempt, signed in).
+limit_password_changes = limit_per_account("password-change", "rate_limit_logins_per_account")
+LOGIN_GUARDS = [limit_logins, limit_logins_network]
 limit_mails = limit_per_account("mails", "rate_limit_mails_per_account")
 FormBody = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -55,9 +61,9 @@ class SessionApiController(Controller):
     path = "/api/session"
     tags = ["accounts"]
 
-    @post("/", status_code=HTTP_200_OK, guards=[limit_logins], summary="Sign in")
+    @post("/", status_code=HTTP_200_OK, guards=LOGIN_GUARDS, summary="Sign in")
     async def create(self, request: Request, data: JSONBody[SessionIn], passwords: NamedDependency[Passwords]) -> MeOut:
-        user = await services.authenticate(passwords, data.email, data.password)
+        user = await services.authenticate(passwords, data.email, data.password, _failures(request))
         sign_in(request, user)
         return MeOut.of(user)
 
@@ -98,7 +104,7 @@ class AccountPagesController(Controller):
     async def login_page(self, request: Request, next_: Annotated[str | None, QueryParameter(name="next")] = None) -> Template:
         return Template("accounts/login.html", context=page_context(request, next=safe_next(next_), email="", error=None))
 
-    @post("/login", status_code=303, guards=[limit_logins])
+    @post("/login", status_code=303, guards=LOGIN_GUARDS)
     async def login(
         self,
         request: Request,
@@ -107,7 +113,8 @@ class AccountPagesController(Controller):
     ) -> Response:
         target = safe_next(data.get("next"))
         try:
-            user = await services.authenticate(passwords, data.get("email", ""), data.get("password", ""))
+            user = await services.authenticate(passwords, data.get("email", ""), data.get("password", ""),
+                                                _failures(request))
         except DomainError as error:
             context = page_context(request, next=target, email=data.get("email", ""), error=error.detail)
             return Template("accounts/login.html", context=context, status_code=error.status_code)
@@ -132,7 +139,7 @@ class AccountsApiController(Controller):
     path = "/api/accounts"
     tags = ["accounts"]
 
-    @post("/", status_code=HTTP_201_CREATED, guards=[limit_registrations], summary="Register")
+    @post("/", status_code=HTTP_201_CREATED, guards=[limit_registrations, limit_registrations_network], summary="Register")
     async def register(self, request: Request, data: JSONBody[AccountIn], passwords: NamedDependency[Passwords]) -> AccountOut:
         user = await services.create_user(
             passwords, data.email, data.password, data.display_name, verification_link_base=_settings(request).base_url,
@@ -164,7 +171,8 @@ class AccountsApiController(Controller):
         await services.reset_password(passwords, data.token, data.password)
         return Message(detail=_("Your password was changed; sign in with it."))
 
-    @post("/password", status_code=HTTP_200_OK, guards=[requires_user], summary="Change my password")
+    @post("/password", status_code=HTTP_200_OK, guards=[requires_user, *LOGIN_GUARDS, limit_password_changes],
+          summary="Change my password")
     async def change_password(
         self, request: Request, data: JSONBody[PasswordChangeIn], passwords: NamedDependency[Passwords]
     ) -> MeOut:
@@ -175,6 +183,10 @@ class AccountsApiController(Controller):
 
 def _settings(request: Request) -> Settings:
     return request.app.state["settings"]
+
+
+def _failures(request: Request):
+    return request.app.state["limiter"], _settings(request).rate_limit_logins_per_account
 
 
 def _errors(error: DomainError) -> dict[str, str]:
@@ -188,7 +200,7 @@ class AccountSelfPagesController(Controller):
     async def signup_page(self, request: Request) -> Template:
         return Template("accounts/signup.html", context=page_context(request, form={}, errors={}))
 
-    @post("/signup", status_code=303, guards=[limit_registrations])
+    @post("/signup", status_code=303, guards=[limit_registrations, limit_registrations_network])
     async def signup(
         self, request: Request, data: FormBody, passwords: NamedDependency[Passwords]
     ) -> Response:
@@ -230,7 +242,7 @@ class AccountSelfPagesController(Controller):
                             status_code=error.status_code)
         return Redirect("/account?sent=1", status_code=303)
 
-    @post("/account/password", status_code=303, guards=[requires_user])
+    @post("/account/password", status_code=303, guards=[requires_user, *LOGIN_GUARDS, limit_password_changes])
     async def change_password(self, request: Request, data: FormBody, passwords: NamedDependency[Passwords]) -> Response:
         try:
             user = await services.change_password(

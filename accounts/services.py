@@ -15,6 +15,8 @@ from core.db import is_unique_violation, transaction
 from core.errors import Conflict, DomainError, FieldError, FieldErrors, InvalidInput, NotFound, Unauthenticated
 from core.i18n import gettext as _
 from core.mail import Mail, enqueue
+from core.ratelimit import RateLimiter
+from core.settings import RateLimit
 from core.templating import render_text
 from core.validation import clean_text
 from accounts.passwords import Passwords
@@ -145,13 +147,21 @@ async def create_user(
     return loaded
 
 
-async def authenticate(passwords: Passwords, email: str, password: str) -> CurrentUser:
-    """The account for these credentials, or 401. Upgrades an old hash on success."""
-    row = await User.select(User.id, User.password_hash).where(User.email_key == fold_email(email or "")).first()
-    if row is None or not password:
-        await passwords.burn(password or "")
-        raise Unauthenticated(_("The e-mail address or the password is not correct."))
-    if not await passwords.verify(row["password_hash"], password):
+async def authenticate(passwords: Passwords, email: str, password: str,
+                       failures: tuple[RateLimiter, RateLimit] | None = None) -> CurrentUser:
+    """The account for these credentials, or 401. Upgrades an old hash on success.
+    `failures`: the limiter and the limit of failed attempts per address signed into
+    (RATE_LIMIT_LOGINS_PER_ACCOUNT): 429 once reached, before any password is checked; only
+    failures count, so the owner's own reset link keeps working meanwhile."""
+    subject = fold_email(email or "")
+    if failures is not None:
+        await failures[0].refuse_if_full("logins-account", subject, failures[1])
+    row = await User.select(User.id, User.password_hash).where(User.email_key == subject).first()
+    if row is None or not password or not await passwords.verify(row["password_hash"], password):
+        if row is None or not password:
+            await passwords.burn(password or "")
+        if failures is not None:
+            await failures[0].hit("logins-account", subject, failures[1])
         raise Unauthenticated(_("The e-mail address or the password is not correct."))
     changes = {User.last_login_at: datetime.now(timezone.utc)}
     if passwords.needs_rehash(row["password_hash"]):
