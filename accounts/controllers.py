@@ -43,6 +43,7 @@ limit_registrations_network = limit_per_network("registrations-network", "rate_l
 # and per account (every attempt, signed in).
 limit_password_changes = limit_per_account("password-change", "rate_limit_logins_per_account")
 LOGIN_GUARDS = [limit_logins, limit_logins_network]
+RESET_COOKIE = "reset_token"
 limit_mails = limit_per_account("mails", "rate_limit_mails_per_account")
 FormBody = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -148,8 +149,9 @@ class AccountsApiController(Controller):
         return AccountOut(id=str(user.id), email=user.email, email_verified=user.email_verified)
 
     @post("/verify", status_code=HTTP_200_OK, summary="Verify the address with the mailed token")
-    async def verify(self, data: JSONBody[TokenIn]) -> AccountOut:
+    async def verify(self, request: Request, data: JSONBody[TokenIn]) -> AccountOut:
         user = await services.verify_email(data.token)
+        _keep_own_session(request, user)
         return AccountOut(id=str(user.id), email=user.email, email_verified=user.email_verified)
 
     @post("/verification-mail", status_code=HTTP_202_ACCEPTED, guards=[requires_user, limit_mails],
@@ -183,6 +185,14 @@ class AccountsApiController(Controller):
 
 def _settings(request: Request) -> Settings:
     return request.app.state["settings"]
+
+
+def _keep_own_session(request: Request, user) -> None:
+    """Verification ended every session of the account; the visitor who verified keeps
+    theirs only if they were signed in as that account."""
+    visitor = current_user(request)
+    if visitor is not None and visitor.id == user.id:
+        sign_in(request, user)
 
 
 def _failures(request: Request):
@@ -223,6 +233,7 @@ class AccountSelfPagesController(Controller):
         except DomainError as error:
             return Template("accounts/verified.html", context=page_context(request, ok=False, detail=error.detail),
                             status_code=error.status_code)
+        _keep_own_session(request, user)
         return Template("accounts/verified.html", context=page_context(request, ok=True, email=user.email))
 
     @get("/account", guards=[requires_user])
@@ -265,8 +276,19 @@ class AccountSelfPagesController(Controller):
         return Template("accounts/reset_request.html", context=page_context(request, sent=True, email=data.get("email", "")))
 
     @get("/password-reset/confirm")
-    async def reset_confirm_page(self, request: Request, token: FromQuery[str | None] = None) -> Template:
-        return Template("accounts/reset_confirm.html", context=page_context(request, token=token or "", errors={}, done=False))
+    async def reset_confirm_page(self, request: Request, token: FromQuery[str | None] = None) -> Response:
+        """The mailed link's token leaves the address bar (history, Referer, shoulders) at
+        once: it moves to a short-lived cookie for this one path, and the form the redirect
+        shows carries it in its body."""
+        if token:
+            response = Redirect("/password-reset/confirm", status_code=303)
+            response.set_cookie(RESET_COOKIE, token[:200], max_age=900, path="/password-reset/confirm", httponly=True,
+                                samesite="lax", secure=_settings(request).secure_cookies)
+            return response
+        response = Template("accounts/reset_confirm.html", context=page_context(
+            request, token=request.cookies.get(RESET_COOKIE, ""), errors={}, done=False))
+        response.delete_cookie(RESET_COOKIE, path="/password-reset/confirm")
+        return response
 
     @post("/password-reset/confirm", status_code=200)
     async def reset_confirm(self, request: Request, data: FormBody, passwords: NamedDependency[Passwords]) -> Template:

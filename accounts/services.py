@@ -134,7 +134,7 @@ async def create_user(
             for role in roles:
                 await UserRole.insert(UserRole(user=user.id, role=role))
             if not verified and verification_link_base:
-                await _mail_token(user.id, user.email, user.display_name, "verify", verification_link_base)
+                await _mail_token(user.id, user.email, "", "verify", verification_link_base)
     except Exception as error:
         if is_unique_violation(error):
             raise Conflict(
@@ -289,13 +289,16 @@ async def send_verification_mail(user: CurrentUser, base_url: str) -> None:
     if user.email_verified:
         raise Conflict(_("This address is already verified."), [FieldError("email", _("Already verified."))])
     async with transaction():
-        await _mail_token(user.id, user.email, user.display_name, "verify", base_url)
+        await _mail_token(user.id, user.email, "", "verify", base_url)
 
 
 async def verify_email(token: str | None) -> CurrentUser:
     async with transaction():
         user_id = await _consume(token, "verify")
-        await User.update({User.email_verified: True}).where(User.id == user_id)
+        # Whoever signed up with someone else's address loses every session when the real
+        # owner proves it (a new auth_epoch ends them all; the verifying page signs its own
+        # visitor in again only if they are that account already).
+        await User.update({User.email_verified: True, User.auth_epoch: User.auth_epoch + 1}).where(User.id == user_id)
     user = await load_user(user_id)
     assert user is not None
     return user
@@ -332,6 +335,9 @@ async def reset_password(passwords: Passwords, token: str | None, password: str 
         await User.update(
             {User.password_hash: password_hash, User.auth_epoch: User.auth_epoch + 1, User.email_verified: True}
         ).where(User.id == user_id)
+        # every other outstanding reset link of the account stops working
+        await AccountToken.update({AccountToken.used_at: datetime.now(timezone.utc)}).where(
+            (AccountToken.user == user_id) & (AccountToken.purpose == "reset") & AccountToken.used_at.is_null())
     user = await load_user(user_id)
     assert user is not None
     return user
