@@ -116,7 +116,7 @@ class Settings:
     rate_limit_registrations_per_ip: RateLimit = RateLimit(20, 3600)
     rate_limit_logins_per_ip: RateLimit = RateLimit(30, 60)
     # failed attempts only, per address signed into (the reset link keeps working)
-    rate_limit_logins_per_account: RateLimit = RateLimit(10, 900)
+    rate_limit_logins_per_account: RateLimit = RateLimit(20, 3600)
     rate_limit_logins_per_network: RateLimit = RateLimit(300, 60)
     rate_limit_registrations_per_network: RateLimit = RateLimit(100, 3600)
     rate_limit_mails_per_account: RateLimit = RateLimit(5, 3600)
