@@ -79,6 +79,7 @@ def _session(base: str, email: str | None) -> tuple[requests.Session, dict[str, 
 def test_generated_requests_get_documented_answers_and_no_server_error(server, who):
     schema = schemathesis.openapi.from_url(f"{server}/schema/openapi.json")
     failures: list[str] = []
+    calls = [0]
     started = time.monotonic()
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) > 50
@@ -92,6 +93,7 @@ def test_generated_requests_get_documented_answers_and_no_server_error(server, w
         @given(case=operation.as_strategy())
         def run(case):
             response = case.call(base_url=server, session=session, headers=headers, timeout=60)
+            calls[0] += 1
             try:
                 case.validate_response(response, checks=CHECKS)
             except Exception as error:  # schemathesis' failures (a FailureGroup of them)
@@ -101,4 +103,7 @@ def test_generated_requests_get_documented_answers_and_no_server_error(server, w
         run()
         session.close()
     assert not failures, f"{len(failures)} failures:\n" + "\n\n".join(failures[:40])
+    assert calls[0] >= len(operations)  # every operation was called at least once
+    print(f"{who or 'anonymous'}: {calls[0]} requests over {len(operations)} operations "
+          f"in {time.monotonic() - started:.0f} s")
     assert time.monotonic() - started < BUDGET_SECONDS
