@@ -46,6 +46,8 @@ from core.clock import utcnow
 from core.db import close_pool, start_pool, use_database
 from core.errors import EXCEPTION_HANDLERS
 from core.freshness import PublicVersion, install
+from core.headers import security_headers
+from core.openapi import declare_contract_errors
 from core.i18n import language_middleware_factory
 from core.mail import MailWorker
 from core.pagecache import PageCache
@@ -245,6 +247,8 @@ def create_app(settings: Settings | None = None, *, nomination_access: Nominatio
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=settings.max_body_bytes,
         lifespan=[lifespan],
+        on_startup=[declare_contract_errors],
+        before_send=[security_headers(settings.secure_cookies)],
         state=State({"settings": settings, "redis": redis, "passwords": passwords, "limiter": RateLimiter(redis), "tallies": tallies,
                      "books": books, "current_books": current_books, "public_version": public_version,
                      "nomination_access": nomination_access}),

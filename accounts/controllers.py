@@ -31,12 +31,19 @@ from accounts.sessions import sign_in, sign_out
 from core.errors import DomainError
 from core.i18n import LANGUAGE_COOKIE, LANGUAGES, current_language
 from core.i18n import gettext as _
-from core.ratelimit import limit_per_account, limit_per_client
+from core.ratelimit import limit_per_account, limit_per_client, limit_per_network
 from core.settings import Settings
 from core.templating import page_context
 
 limit_logins = limit_per_client("logins", "rate_limit_logins_per_ip")
+limit_logins_network = limit_per_network("logins-network", "rate_limit_logins_per_network")
 limit_registrations = limit_per_client("registrations", "rate_limit_registrations_per_ip")
+limit_registrations_network = limit_per_network("registrations-network", "rate_limit_registrations_per_network")
+# A password change checks the current password: the sign-in limits per address and network,
+# and per account (every attempt, signed in).
+limit_password_changes = limit_per_account("password-change", "rate_limit_logins_per_account")
+LOGIN_GUARDS = [limit_logins, limit_logins_network]
+RESET_COOKIE = "reset_token"
 limit_mails = limit_per_account("mails", "rate_limit_mails_per_account")
 FormBody = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -55,9 +62,9 @@ class SessionApiController(Controller):
     path = "/api/session"
     tags = ["accounts"]
 
-    @post("/", status_code=HTTP_200_OK, guards=[limit_logins], summary="Sign in")
+    @post("/", status_code=HTTP_200_OK, guards=LOGIN_GUARDS, summary="Sign in")
     async def create(self, request: Request, data: JSONBody[SessionIn], passwords: NamedDependency[Passwords]) -> MeOut:
-        user = await services.authenticate(passwords, data.email, data.password)
+        user = await services.authenticate(passwords, data.email, data.password, _failures(request))
         sign_in(request, user)
         return MeOut.of(user)
 
@@ -98,7 +105,7 @@ class AccountPagesController(Controller):
     async def login_page(self, request: Request, next_: Annotated[str | None, QueryParameter(name="next")] = None) -> Template:
         return Template("accounts/login.html", context=page_context(request, next=safe_next(next_), email="", error=None))
 
-    @post("/login", status_code=303, guards=[limit_logins])
+    @post("/login", status_code=303, guards=LOGIN_GUARDS)
     async def login(
         self,
         request: Request,
@@ -107,7 +114,8 @@ class AccountPagesController(Controller):
     ) -> Response:
         target = safe_next(data.get("next"))
         try:
-            user = await services.authenticate(passwords, data.get("email", ""), data.get("password", ""))
+            user = await services.authenticate(passwords, data.get("email", ""), data.get("password", ""),
+                                                _failures(request))
         except DomainError as error:
             context = page_context(request, next=target, email=data.get("email", ""), error=error.detail)
             return Template("accounts/login.html", context=context, status_code=error.status_code)
@@ -132,7 +140,7 @@ class AccountsApiController(Controller):
     path = "/api/accounts"
     tags = ["accounts"]
 
-    @post("/", status_code=HTTP_201_CREATED, guards=[limit_registrations], summary="Register")
+    @post("/", status_code=HTTP_201_CREATED, guards=[limit_registrations, limit_registrations_network], summary="Register")
     async def register(self, request: Request, data: JSONBody[AccountIn], passwords: NamedDependency[Passwords]) -> AccountOut:
         user = await services.create_user(
             passwords, data.email, data.password, data.display_name, verification_link_base=_settings(request).base_url,
@@ -141,8 +149,9 @@ class AccountsApiController(Controller):
         return AccountOut(id=str(user.id), email=user.email, email_verified=user.email_verified)
 
     @post("/verify", status_code=HTTP_200_OK, summary="Verify the address with the mailed token")
-    async def verify(self, data: JSONBody[TokenIn]) -> AccountOut:
+    async def verify(self, request: Request, data: JSONBody[TokenIn]) -> AccountOut:
         user = await services.verify_email(data.token)
+        _keep_own_session(request, user)
         return AccountOut(id=str(user.id), email=user.email, email_verified=user.email_verified)
 
     @post("/verification-mail", status_code=HTTP_202_ACCEPTED, guards=[requires_user, limit_mails],
@@ -164,7 +173,8 @@ class AccountsApiController(Controller):
         await services.reset_password(passwords, data.token, data.password)
         return Message(detail=_("Your password was changed; sign in with it."))
 
-    @post("/password", status_code=HTTP_200_OK, guards=[requires_user], summary="Change my password")
+    @post("/password", status_code=HTTP_200_OK, guards=[requires_user, *LOGIN_GUARDS, limit_password_changes],
+          summary="Change my password")
     async def change_password(
         self, request: Request, data: JSONBody[PasswordChangeIn], passwords: NamedDependency[Passwords]
     ) -> MeOut:
@@ -175,6 +185,18 @@ class AccountsApiController(Controller):
 
 def _settings(request: Request) -> Settings:
     return request.app.state["settings"]
+
+
+def _keep_own_session(request: Request, user) -> None:
+    """Verification ended every session of the account; the visitor who verified keeps
+    theirs only if they were signed in as that account."""
+    visitor = current_user(request)
+    if visitor is not None and visitor.id == user.id:
+        sign_in(request, user)
+
+
+def _failures(request: Request):
+    return request.app.state["limiter"], _settings(request).rate_limit_logins_per_account
 
 
 def _errors(error: DomainError) -> dict[str, str]:
@@ -188,7 +210,7 @@ class AccountSelfPagesController(Controller):
     async def signup_page(self, request: Request) -> Template:
         return Template("accounts/signup.html", context=page_context(request, form={}, errors={}))
 
-    @post("/signup", status_code=303, guards=[limit_registrations])
+    @post("/signup", status_code=303, guards=[limit_registrations, limit_registrations_network])
     async def signup(
         self, request: Request, data: FormBody, passwords: NamedDependency[Passwords]
     ) -> Response:
@@ -211,6 +233,7 @@ class AccountSelfPagesController(Controller):
         except DomainError as error:
             return Template("accounts/verified.html", context=page_context(request, ok=False, detail=error.detail),
                             status_code=error.status_code)
+        _keep_own_session(request, user)
         return Template("accounts/verified.html", context=page_context(request, ok=True, email=user.email))
 
     @get("/account", guards=[requires_user])
@@ -230,7 +253,7 @@ class AccountSelfPagesController(Controller):
                             status_code=error.status_code)
         return Redirect("/account?sent=1", status_code=303)
 
-    @post("/account/password", status_code=303, guards=[requires_user])
+    @post("/account/password", status_code=303, guards=[requires_user, *LOGIN_GUARDS, limit_password_changes])
     async def change_password(self, request: Request, data: FormBody, passwords: NamedDependency[Passwords]) -> Response:
         try:
             user = await services.change_password(
@@ -253,8 +276,19 @@ class AccountSelfPagesController(Controller):
         return Template("accounts/reset_request.html", context=page_context(request, sent=True, email=data.get("email", "")))
 
     @get("/password-reset/confirm")
-    async def reset_confirm_page(self, request: Request, token: FromQuery[str | None] = None) -> Template:
-        return Template("accounts/reset_confirm.html", context=page_context(request, token=token or "", errors={}, done=False))
+    async def reset_confirm_page(self, request: Request, token: FromQuery[str | None] = None) -> Response:
+        """The mailed link's token leaves the address bar (history, Referer, shoulders) at
+        once: it moves to a short-lived cookie for this one path, and the form the redirect
+        shows carries it in its body."""
+        if token:
+            response = Redirect("/password-reset/confirm", status_code=303)
+            response.set_cookie(RESET_COOKIE, token[:200], max_age=900, path="/password-reset/confirm", httponly=True,
+                                samesite="lax", secure=_settings(request).secure_cookies)
+            return response
+        response = Template("accounts/reset_confirm.html", context=page_context(
+            request, token=request.cookies.get(RESET_COOKIE, ""), errors={}, done=False))
+        response.delete_cookie(RESET_COOKIE, path="/password-reset/confirm")
+        return response
 
     @post("/password-reset/confirm", status_code=200)
     async def reset_confirm(self, request: Request, data: FormBody, passwords: NamedDependency[Passwords]) -> Template:

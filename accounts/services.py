@@ -15,6 +15,8 @@ from core.db import is_unique_violation, transaction
 from core.errors import Conflict, DomainError, FieldError, FieldErrors, InvalidInput, NotFound, Unauthenticated
 from core.i18n import gettext as _
 from core.mail import Mail, enqueue
+from core.ratelimit import RateLimiter
+from core.settings import RateLimit
 from core.templating import render_text
 from core.validation import clean_text
 from accounts.passwords import Passwords
@@ -132,7 +134,7 @@ async def create_user(
             for role in roles:
                 await UserRole.insert(UserRole(user=user.id, role=role))
             if not verified and verification_link_base:
-                await _mail_token(user.id, user.email, user.display_name, "verify", verification_link_base)
+                await _mail_token(user.id, user.email, "", "verify", verification_link_base)
     except Exception as error:
         if is_unique_violation(error):
             raise Conflict(
@@ -145,13 +147,21 @@ async def create_user(
     return loaded
 
 
-async def authenticate(passwords: Passwords, email: str, password: str) -> CurrentUser:
-    """The account for these credentials, or 401. Upgrades an old hash on success."""
-    row = await User.select(User.id, User.password_hash).where(User.email_key == fold_email(email or "")).first()
-    if row is None or not password:
-        await passwords.burn(password or "")
-        raise Unauthenticated(_("The e-mail address or the password is not correct."))
-    if not await passwords.verify(row["password_hash"], password):
+async def authenticate(passwords: Passwords, email: str, password: str,
+                       failures: tuple[RateLimiter, RateLimit] | None = None) -> CurrentUser:
+    """The account for these credentials, or 401. Upgrades an old hash on success.
+    `failures`: the limiter and the limit of failed attempts per address signed into
+    (RATE_LIMIT_LOGINS_PER_ACCOUNT): 429 once reached, before any password is checked; only
+    failures count, so the owner's own reset link keeps working meanwhile."""
+    subject = fold_email(email or "")
+    if failures is not None:
+        await failures[0].refuse_if_full("logins-account", subject, failures[1])
+    row = await User.select(User.id, User.password_hash).where(User.email_key == subject).first()
+    if row is None or not password or not await passwords.verify(row["password_hash"], password):
+        if row is None or not password:
+            await passwords.burn(password or "")
+        if failures is not None:
+            await failures[0].hit("logins-account", subject, failures[1])
         raise Unauthenticated(_("The e-mail address or the password is not correct."))
     changes = {User.last_login_at: datetime.now(timezone.utc)}
     if passwords.needs_rehash(row["password_hash"]):
@@ -279,13 +289,16 @@ async def send_verification_mail(user: CurrentUser, base_url: str) -> None:
     if user.email_verified:
         raise Conflict(_("This address is already verified."), [FieldError("email", _("Already verified."))])
     async with transaction():
-        await _mail_token(user.id, user.email, user.display_name, "verify", base_url)
+        await _mail_token(user.id, user.email, "", "verify", base_url)
 
 
 async def verify_email(token: str | None) -> CurrentUser:
     async with transaction():
         user_id = await _consume(token, "verify")
-        await User.update({User.email_verified: True}).where(User.id == user_id)
+        # Whoever signed up with someone else's address loses every session when the real
+        # owner proves it (a new auth_epoch ends them all; the verifying page signs its own
+        # visitor in again only if they are that account already).
+        await User.update({User.email_verified: True, User.auth_epoch: User.auth_epoch + 1}).where(User.id == user_id)
     user = await load_user(user_id)
     assert user is not None
     return user
@@ -322,6 +335,9 @@ async def reset_password(passwords: Passwords, token: str | None, password: str 
         await User.update(
             {User.password_hash: password_hash, User.auth_epoch: User.auth_epoch + 1, User.email_verified: True}
         ).where(User.id == user_id)
+        # every other outstanding reset link of the account stops working
+        await AccountToken.update({AccountToken.used_at: datetime.now(timezone.utc)}).where(
+            (AccountToken.user == user_id) & (AccountToken.purpose == "reset") & AccountToken.used_at.is_null())
     user = await load_user(user_id)
     assert user is not None
     return user

@@ -12,10 +12,13 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def _ip(text: str):
+    """An address, with an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) read as the IPv4 one
+    (a dual-stack socket reports IPv4 clients so; they must share their IPv4 limits)."""
     try:
-        return ipaddress.ip_address(text.strip().strip("[]"))
+        address = ipaddress.ip_address(text.strip().strip("[]"))
     except ValueError:
         return None
+    return address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped else address
 
 
 def _trusted(address, proxies: Iterable[Network]) -> bool:
@@ -25,9 +28,12 @@ def _trusted(address, proxies: Iterable[Network]) -> bool:
 def client_address(connection: ASGIConnection, proxies: tuple[Network, ...]) -> str:
     peer = connection.client.host if connection.client else "unknown"
     peer_ip = _ip(peer)
+    peer = str(peer_ip) if peer_ip is not None else peer
     if not proxies or not _trusted(peer_ip, proxies):
         return peer
-    forwarded = connection.headers.get("x-forwarded-for", "")
+    # Every header line, in order: a proxy that adds its own line (rather than appending to
+    # the client's) must not let the client's line decide.
+    forwarded = ",".join(connection.headers.getall("x-forwarded-for", []))
     for hop in reversed([h for h in forwarded.split(",") if h.strip()]):
         address = _ip(hop)
         if address is None:

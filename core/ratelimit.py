@@ -80,17 +80,31 @@ class RateLimiter:
         if not verdict.allowed:
             raise RateLimited(verdict.retry_after)
 
+    async def refuse_if_full(self, name: str, subject: str, limit: RateLimit) -> None:
+        """429 when `subject` already has `limit` attempts of `name` in the window, counting
+        none: for limits on failures only (`hit` them when one happens)."""
+        seconds, micros = await self.redis.time()
+        now = int(seconds) * 1000 + int(micros) // 1000
+        key = self._key(name, subject)
+        recent = await self.redis.zrangebyscore(key, now - limit.seconds * 1000, "+inf", withscores=True)
+        if len(recent) >= limit.count:
+            oldest = min(score for _member, score in recent)
+            raise RateLimited(max(1, -(-(int(oldest) + limit.seconds * 1000 - now) // 1000)))
+
     async def reset(self, name: str, subject: str) -> None:
         await self.redis.delete(self._key(name, subject))
 
 
-def network_block(address: str) -> str:
-    """The /24 (IPv4) or /48 (IPv6) block of an address: one office, one campus."""
+def network_block(address: str, ipv6_prefix: int = 48) -> str:
+    """The /24 (IPv4) or /48 (IPv6; sign-in and sign-up use /64, one household's or one
+    server's allocation) block of an address; an IPv4-mapped IPv6 address is its IPv4 one."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return address
-    prefix = 24 if ip.version == 4 else 48
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    prefix = 24 if ip.version == 4 else ipv6_prefix
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
@@ -106,6 +120,20 @@ def limit_per_client(name: str, setting: str):
         await state["limiter"].check(name, address, getattr(settings, setting))
 
     guard.__name__ = f"limit_{name}_per_client"
+    return guard
+
+
+def limit_per_network(name: str, setting: str, ipv6_prefix: int = 64):
+    """A route guard: like `limit_per_client`, counted per network block of the client."""
+    from core.clientip import client_address
+
+    async def guard(connection, _handler) -> None:
+        state = connection.app.state
+        settings = state["settings"]
+        block = network_block(client_address(connection, settings.trusted_proxies), ipv6_prefix)
+        await state["limiter"].check(name, block, getattr(settings, setting))
+
+    guard.__name__ = f"limit_{name}_per_network"
     return guard
 
 

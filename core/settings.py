@@ -115,6 +115,10 @@ class Settings:
     rate_limit_votes_per_network: RateLimit = RateLimit(600, 60)
     rate_limit_registrations_per_ip: RateLimit = RateLimit(20, 3600)
     rate_limit_logins_per_ip: RateLimit = RateLimit(30, 60)
+    # failed attempts only, per address signed into (the reset link keeps working)
+    rate_limit_logins_per_account: RateLimit = RateLimit(20, 3600)
+    rate_limit_logins_per_network: RateLimit = RateLimit(300, 60)
+    rate_limit_registrations_per_network: RateLimit = RateLimit(100, 3600)
     rate_limit_mails_per_account: RateLimit = RateLimit(5, 3600)
     # argon2id parameters; the defaults are argon2-cffi's (about 120 ms a hash here).
     argon2_time_cost: int = 3
@@ -208,6 +212,15 @@ class Settings:
                 "RATE_LIMIT_REGISTRATIONS_PER_IP", defaults["rate_limit_registrations_per_ip"].default
             ),
             rate_limit_logins_per_ip=limit("RATE_LIMIT_LOGINS_PER_IP", defaults["rate_limit_logins_per_ip"].default),
+            rate_limit_logins_per_account=limit(
+                "RATE_LIMIT_LOGINS_PER_ACCOUNT", defaults["rate_limit_logins_per_account"].default
+            ),
+            rate_limit_logins_per_network=limit(
+                "RATE_LIMIT_LOGINS_PER_NETWORK", defaults["rate_limit_logins_per_network"].default
+            ),
+            rate_limit_registrations_per_network=limit(
+                "RATE_LIMIT_REGISTRATIONS_PER_NETWORK", defaults["rate_limit_registrations_per_network"].default
+            ),
             rate_limit_mails_per_account=limit(
                 "RATE_LIMIT_MAILS_PER_ACCOUNT", defaults["rate_limit_mails_per_account"].default
             ),

@@ -11,6 +11,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 
 from accounts.guards import current_user, requires_judge, requires_staff
 from core.clock import utcnow
+from core.schemas import Year, YearQuery
 from judging import access, queries, services
 from judging.schemas import (
     AssignmentIn,
@@ -45,13 +46,13 @@ class RubricApiController(Controller):
     tags = ["judging"]
 
     @get("/{year:int}/rubric", summary="The rubric of a round (public)")
-    async def show(self, year: FromPath[int], round_: RoundQuery = None) -> RubricOut:
+    async def show(self, year: Year, round_: RoundQuery = None) -> RubricOut:
         year, round_ = await _year_and_round(year, round_)
         return RubricOut.of(await queries.round_config(year, round_))
 
     @put("/{year:int}/rubric", guards=[requires_staff], status_code=HTTP_200_OK,
          summary="Replace the rubric of a round (until its first sheet is submitted; 409 after)")
-    async def replace(self, request: Request, year: FromPath[int], data: JSONBody[RubricIn],
+    async def replace(self, request: Request, year: Year, data: JSONBody[RubricIn],
                       round_: RoundQuery = None) -> RubricOut:
         year, round_ = await _year_and_round(year, round_)
         config = await services.save_rubric(year, round_, data.criteria_dicts(), data.guidance, data.reason,
@@ -66,7 +67,7 @@ class JudgingApiController(Controller):
     # panels
 
     @get("/assignments", guards=[requires_staff], summary="The panels: judges and their categories")
-    async def assignments(self, year: FromQuery[int | None] = None) -> dict[str, list[dict]]:
+    async def assignments(self, year: YearQuery = None) -> dict[str, list[dict]]:
         year, _round = await _year_and_round(year, None)
         return {"items": await queries.assignments(year)}
 
@@ -84,7 +85,7 @@ class JudgingApiController(Controller):
     # rounds
 
     @get("/rounds", guards=[requires_staff], summary="A round's settings: blind mode, shared scores")
-    async def round_settings(self, year: FromQuery[int | None] = None, round_: RoundQuery = None) -> RoundSettingsOut:
+    async def round_settings(self, year: YearQuery = None, round_: RoundQuery = None) -> RoundSettingsOut:
         year, round_ = await _year_and_round(year, round_)
         return RoundSettingsOut.of(await queries.round_config(year, round_))
 
@@ -104,7 +105,7 @@ class JudgingApiController(Controller):
         return ConflictOut(**result)
 
     @get("/conflicts", guards=[requires_staff], summary="Every conflict of the panels, declared or automatic")
-    async def conflicts(self, year: FromQuery[int | None] = None) -> dict[str, list[dict]]:
+    async def conflicts(self, year: YearQuery = None) -> dict[str, list[dict]]:
         year, _round = await _year_and_round(year, None)
         return {"items": await queries.conflicts(year)}
 
@@ -152,18 +153,18 @@ class JudgingApiController(Controller):
 
     @get("/rankings", guards=[requires_staff], summary="The ranking of a category in a round")
     async def rankings(self, category: FromQuery[str | None] = None, round_: RoundQuery = None,
-                       year: FromQuery[int | None] = None) -> RankingOut:
+                       year: YearQuery = None) -> RankingOut:
         year, round_ = await _year_and_round(year, round_)
         return RankingOut.of(await queries.ranking(year, category, round_))
 
     @get("/progress", guards=[requires_staff], summary="Each judge's progress and each project's sheets")
-    async def progress(self, year: FromQuery[int | None] = None, round_: RoundQuery = None) -> dict[str, Any]:
+    async def progress(self, year: YearQuery = None, round_: RoundQuery = None) -> dict[str, Any]:
         year, round_ = await _year_and_round(year, round_)
         return await queries.progress(year, round_)
 
     @post("/reminders", guards=[requires_staff], status_code=HTTP_200_OK,
           summary="Mail a reminder to every judge with projects left to score")
-    async def reminders(self, request: Request, year: FromQuery[int | None] = None,
+    async def reminders(self, request: Request, year: YearQuery = None,
                         round_: RoundQuery = None) -> RemindersOut:
         year, round_ = await _year_and_round(year, round_)
         sent = await services.send_reminders(year, round_, current_user(request).as_actor(),

@@ -14,6 +14,7 @@ from core.errors import DomainError, FieldError, InvalidInput
 from core.i18n import gettext as _
 from core.i18n import ngettext
 from core.templating import page_context
+from core.schemas import Count, Year
 from judging import access, queries, services
 from judging.rules import (
     OUTLIER_FACTOR,
@@ -217,7 +218,7 @@ class StaffJudgingPagesController(Controller):
         ))
 
     @get("/{year:int}")
-    async def panels(self, request: Request, year: FromPath[int], saved: FromQuery[str | None] = None) -> Template:
+    async def panels(self, request: Request, year: Year, saved: FromQuery[str | None] = None) -> Template:
         notice = {"assigned": _("The judge was assigned."), "removed": _("The judge was taken off the panel."),
                   "rubric": _("The rubric was saved."), "round": _("The round's settings were saved.")}.get(saved or "")
         return await self._panels_page(request, year, notice=notice)
@@ -230,21 +231,21 @@ class StaffJudgingPagesController(Controller):
         return Redirect(f"/staff/judging/{year}?saved={saved}{anchor}", status_code=303)
 
     @post("/{year:int}/assignments", status_code=303)
-    async def assign(self, request: Request, year: FromPath[int]) -> Response:
+    async def assign(self, request: Request, year: Year) -> Response:
         form = dict(await request.form())
         actor = current_user(request).as_actor()
         return await self._act(request, year, form, lambda: services.assign_judge(
             form.get("email", ""), form.get("category", ""), year, actor, utcnow()), "assigned")
 
     @post("/{year:int}/assignments/remove", status_code=303)
-    async def unassign(self, request: Request, year: FromPath[int]) -> Response:
+    async def unassign(self, request: Request, year: Year) -> Response:
         form = dict(await request.form())
         actor = current_user(request).as_actor()
         return await self._act(request, year, {}, lambda: services.unassign_judge(
             form.get("email", ""), form.get("category", ""), year, actor, utcnow()), "removed")
 
     @post("/{year:int}/rubric", status_code=303)
-    async def rubric(self, request: Request, year: FromPath[int]) -> Response:
+    async def rubric(self, request: Request, year: Year) -> Response:
         form = dict(await request.form())
         round_ = form.get("round", "")
         criteria, problems, rows = criteria_from_form(form)
@@ -261,7 +262,7 @@ class StaffJudgingPagesController(Controller):
         return Redirect(f"/staff/judging/{year}?saved=rubric", status_code=303)
 
     @post("/{year:int}/rounds", status_code=303)
-    async def round_settings(self, request: Request, year: FromPath[int]) -> Response:
+    async def round_settings(self, request: Request, year: Year) -> Response:
         form = dict(await request.form())
         actor = current_user(request).as_actor()
         return await self._act(request, year, form, lambda: services.save_round_settings(
@@ -284,8 +285,8 @@ class StaffJudgingPagesController(Controller):
         ))
 
     @get("/{year:int}/progress")
-    async def progress(self, request: Request, year: FromPath[int], round_: RoundQuery = None,
-                       sent: FromQuery[int | None] = None, reopened: FromQuery[str | None] = None) -> Template:
+    async def progress(self, request: Request, year: Year, round_: RoundQuery = None,
+                       sent: Count = None, reopened: FromQuery[str | None] = None) -> Template:
         notice = None
         if sent is not None:
             notice = ngettext("A reminder was queued for %(num)d judge.", "Reminders were queued for %(num)d judges.", sent)
@@ -294,7 +295,7 @@ class StaffJudgingPagesController(Controller):
         return await self._progress_page(request, year, round_, notice=notice)
 
     @post("/{year:int}/reminders", status_code=303)
-    async def reminders(self, request: Request, year: FromPath[int]) -> Response:
+    async def reminders(self, request: Request, year: Year) -> Response:
         form = dict(await request.form())
         round_ = form.get("round") if form.get("round") in ROUNDS else None
         try:
@@ -305,7 +306,7 @@ class StaffJudgingPagesController(Controller):
         return Redirect(f"/staff/judging/{year}/progress?round={round_ or ''}&sent={len(sent)}", status_code=303)
 
     @post("/{year:int}/reopen", status_code=303)
-    async def reopen(self, request: Request, year: FromPath[int]) -> Response:
+    async def reopen(self, request: Request, year: Year) -> Response:
         form = dict(await request.form())
         round_ = form.get("round") if form.get("round") in ROUNDS else None
         try:
@@ -318,7 +319,7 @@ class StaffJudgingPagesController(Controller):
     # rankings
 
     @get("/{year:int}/rankings")
-    async def rankings(self, request: Request, year: FromPath[int], category: FromQuery[str | None] = None,
+    async def rankings(self, request: Request, year: Year, category: FromQuery[str | None] = None,
                        round_: RoundQuery = None) -> Template:
         year, round_ = await _year_and_round(year, round_)
         edition = await queries.edition_year(year, utcnow())

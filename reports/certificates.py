@@ -49,7 +49,7 @@ async def certificate_file(viewer: CurrentUser, nomination_id: str, store: BookS
     if not (viewer.is_staff or owner_email == viewer.email):
         raise _not_found()
     if not published and not viewer.is_staff:
-        raise results.not_published(year)
+        raise _not_found()  # the one refusal: a different answer would tell an owner their project won
     if not path.is_file():  # removed under us: make it again
         _known.pop((str(nomination_id), version), None)
         path = (await _work_out(viewer, nomination_id, store))[3]
@@ -58,13 +58,12 @@ async def certificate_file(viewer: CurrentUser, nomination_id: str, store: BookS
 
 async def _work_out(viewer: CurrentUser, nomination_id: str, store: BookStore) -> tuple[str, int, bool, Path, str]:
     item = await nominations.get_full(nomination_id)
-    if item["status"] not in LAUREATE_STATUSES:
-        raise _not_found()
-    if not (viewer.is_staff or item["owner_email"] == viewer.email):
-        raise _not_found()  # before any rendering
     state = await results.publication(item["year"])
-    if not state.is_published and not viewer.is_staff:
-        raise results.not_published(item["year"])
+    # One refusal for every reason (not a laureate, not yours, not published yet): a
+    # different answer before publication would tell an owner that their project won.
+    mine = item["owner_email"] == viewer.email
+    if item["status"] not in LAUREATE_STATUSES or not (viewer.is_staff or (mine and state.is_published)):
+        raise _not_found()
     edition = await queries.get_edition(item["year"])
 
     def html() -> str:

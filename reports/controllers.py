@@ -19,6 +19,7 @@ from litestar.response import File, Redirect, Template
 from accounts.guards import current_user, requires_staff, requires_user
 from core.i18n import gettext as _
 from core.templating import page_context
+from core.schemas import Year
 from prizes.editions import queries
 from prizes.results import queries as results
 from reports.book import BuiltBook, CurrentBooks, book_html, load_book
@@ -59,7 +60,7 @@ class ReportsController(Controller):
     tags = ["reports"]
 
     @get("/{year:int}/success-stories.html", summary="The Success Stories book (HTML); public once published")
-    async def html(self, request: Request, year: FromPath[int]) -> Response:
+    async def html(self, request: Request, year: Year) -> Response:
         built, published = await _book(request, year)
         jobs = jobs_of(request)
         headers = {**_cache_headers(published), "Content-Security-Policy": BOOK_CSP,
@@ -75,7 +76,7 @@ class ReportsController(Controller):
                     filename=f"wsis-prizes-{year}-success-stories.html", headers=headers)
 
     @get("/{year:int}/success-stories.pdf", summary="The Success Stories book (PDF); public once published")
-    async def pdf(self, request: Request, year: FromPath[int]) -> Response:
+    async def pdf(self, request: Request, year: Year) -> Response:
         user = current_user(request)
         built, published = await _book(request, year)
         jobs = jobs_of(request)
@@ -124,7 +125,7 @@ class StaffReportPagesController(Controller):
     guards = [requires_staff]
 
     @get("/{year:int}")
-    async def show(self, request: Request, year: FromPath[int], published: FromQuery[str | None] = None,
+    async def show(self, request: Request, year: Year, published: FromQuery[str | None] = None,
                    started: FromQuery[str | None] = None) -> Template:
         jobs = jobs_of(request)
         state = await results.publication(year)
@@ -147,7 +148,7 @@ class StaffReportPagesController(Controller):
         ))
 
     @post("/{year:int}/build", status_code=303)
-    async def build(self, request: Request, year: FromPath[int]) -> Redirect:
+    async def build(self, request: Request, year: Year) -> Redirect:
         await results.publication(year)  # 404 for an unknown year
         await jobs_of(request).start(year, current_user(request).email)
         return Redirect(f"/staff/reports/{year}?started=1", status_code=303)

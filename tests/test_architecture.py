@@ -94,3 +94,12 @@ def test_every_file_is_under_400_lines_unless_the_readme_says_why():
                   if len(p.read_text(encoding="utf-8").splitlines()) > 400)
     assert [f for f in long if f not in LONG_FILES] == []
     assert [f for f in LONG_FILES if f"`{f}`" not in readme] == []
+
+
+def test_path_and_query_integers_use_the_bounded_types_of_core_schemas():
+    """`FromPath[int]` / `FromQuery[int]` accept integers no database column holds (a 500);
+    `core.schemas` has `Year`, `YearQuery`, `Offset`, `Limit`, `PageNumber`, `Count`."""
+    bare = re.compile(r"From(Path|Query)\[int\b")
+    offenders = [f"{p.relative_to(ROOT)}:{n}" for p in _sources(*DOMAINS) if p.name != "schemas.py"
+                 for n, line in enumerate(p.read_text().splitlines(), 1) if bare.search(line)]
+    assert offenders == []

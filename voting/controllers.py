@@ -20,6 +20,7 @@ from core.errors import DomainError, FieldError, InvalidInput, NotFound
 from core.i18n import gettext as _
 from core.templating import page_context
 from core.clock import utcnow
+from core.schemas import Count, Year, YearQuery
 from prizes.editions.labels import PHASE_LABELS
 from prizes.editions.services import PhaseClosed
 from voting import ledger, queries, services
@@ -83,7 +84,7 @@ class VoteApiController(Controller):
         return VoteOut(**vote)
 
     @get("/mine", guards=[requires_user], summary="My votes in the current edition (or ?year=)")
-    async def mine(self, request: Request, year: FromQuery[int | None] = None) -> MyVotesOut:
+    async def mine(self, request: Request, year: YearQuery = None) -> MyVotesOut:
         _edition, items = await services.votes_of(current_user(request), utcnow(), year)
         return MyVotesOut(items=[MyVoteOut.of(i) for i in items])
 
@@ -110,23 +111,23 @@ class VotingEditionApiController(Controller):
 
     @get("/{year:int}/tallies", guards=[requires_staff_or_public_tallies],
          summary="Valid votes per nominated project (staff; the public when the edition allows it); CSV with Accept: text/csv")
-    async def tallies(self, request: Request, year: FromPath[int]) -> Response[TalliesOut]:
+    async def tallies(self, request: Request, year: Year) -> Response[TalliesOut]:
         items = await services.tallies(tally_store(request), year, utcnow())
         if "text/csv" in request.headers.get("accept", ""):
             return _tallies_csv(year, items)
         return Response(TalliesOut(items=[TallyOut(**i) for i in items]))
 
     @get("/{year:int}/tallies.csv", guards=[requires_staff_or_public_tallies], summary="The tallies as CSV")
-    async def tallies_csv(self, request: Request, year: FromPath[int]) -> Response:
+    async def tallies_csv(self, request: Request, year: Year) -> Response:
         return _tallies_csv(year, await services.tallies(tally_store(request), year, utcnow()))
 
     @get("/{year:int}/fraud", guards=[requires_staff], summary="Fraud signals for review")
-    async def fraud(self, year: FromPath[int]) -> SignalsOut:
+    async def fraud(self, year: Year) -> SignalsOut:
         return SignalsOut(items=[SignalOut.of(s) for s in await services.fraud_signals(year, utcnow())])
 
     @post("/{year:int}/finalists", status_code=HTTP_200_OK, guards=[requires_staff],
           summary="Compute and store the finalists (selection phase)")
-    async def finalists(self, request: Request, year: FromPath[int]) -> dict[str, list[str]]:
+    async def finalists(self, request: Request, year: Year) -> dict[str, list[str]]:
         return await services.compute_finalists(current_user(request).as_actor(), year, utcnow())
 
 
@@ -255,7 +256,7 @@ class StaffVotingPagesController(Controller):
     guards = [requires_staff]
 
     @get("/voting/{year:int}")
-    async def tallies(self, request: Request, year: FromPath[int], done: FromQuery[str | None] = None) -> Template:
+    async def tallies(self, request: Request, year: Year, done: FromQuery[str | None] = None) -> Template:
         now = utcnow()
         edition, table = await services.tally_table(tally_store(request), year, now)
         titles = dict(await _category_titles(year))
@@ -276,7 +277,7 @@ class StaffVotingPagesController(Controller):
         return Template("voting/staff_tallies.html", context=context)
 
     @post("/voting/{year:int}/finalists", status_code=303)
-    async def finalists(self, request: Request, year: FromPath[int]) -> Redirect:
+    async def finalists(self, request: Request, year: Year) -> Redirect:
         try:
             await services.compute_finalists(current_user(request).as_actor(), year, utcnow())
         except PhaseClosed:
@@ -303,11 +304,11 @@ class StaffVotingPagesController(Controller):
         return Template("voting/staff_fraud.html", context=context, status_code=status)
 
     @get("/fraud/{year:int}")
-    async def fraud(self, request: Request, year: FromPath[int], voided: FromQuery[int | None] = None) -> Template:
+    async def fraud(self, request: Request, year: Year, voided: Count = None) -> Template:
         return await self._fraud_page(request, year, voided=voided)
 
     @post("/fraud/{year:int}/void", status_code=303)
-    async def void(self, request: Request, year: FromPath[int], data: FormBody) -> Response:
+    async def void(self, request: Request, year: Year, data: FormBody) -> Response:
         try:
             vote_ids, signal = check_void_form(data)
             result = await services.void_votes(tally_store(request), current_user(request).as_actor(), vote_ids, signal,

@@ -1,11 +1,13 @@
 """Fraud review: the signals staff look at before the finalists are fixed, and the votes
 each signal stands for. Signals are for review only; nothing here voids anything.
 
-Four kinds (thresholds in `voting.rules`):
+Six kinds (thresholds in `voting.rules`):
 - `burst`: an hour in which a project got far more votes than its own baseline;
 - `network`: many accounts voting from one /24 (IPv4) or /48 (IPv6) network block;
 - `disposable`: voters whose address is at a disposable e-mail domain;
-- `quick`: votes cast within seconds of the voter's registration, per project.
+- `quick`: votes cast within seconds of the voter's registration, per project;
+- `alias`: voters whose canonical address (`rules.canonical_email`) is shared;
+- `domain`: unusually many voters for one project from one non-public mail domain.
 
 A signal's id says what it stands for (`network:2026:203.0.113.0/24`), so voiding "by
 signal" voids the votes that match its definition when staff confirm.
@@ -23,8 +25,12 @@ from core.db import is_sqlite
 from core.i18n import ngettext
 from prizes.nominations.tables import Nomination
 from voting.queries import VotingEdition, edition_by_year, parse_uuid
+from accounts.tables import User
 from voting.rules import (
     BURST_BUCKET_SECONDS,
+    DOMAIN_MINIMUM_ACCOUNTS,
+    canonical_email,
+    is_public_provider,
     NETWORK_MINIMUM_ACCOUNTS,
     QUICK_VOTE_SECONDS,
     SignalRef,
@@ -175,8 +181,47 @@ async def signals(edition: VotingEdition) -> list[dict]:
                                      len(rows), title=title, seconds=QUICK_VOTE_SECONDS))
         found.append(item)
 
+    for canonical, voters in sorted((await _aliases(edition.id)).items()):
+        rows = await _vote_rows((Vote.edition == edition.id) & Vote.voter.is_in(voters))
+        item = _base("alias", signal_id("alias", year, canonical))
+        item.update(_summary(rows), summary=ngettext(
+            "%(num)d account whose address reaches the mailbox %(address)s",
+            "%(num)d accounts whose addresses reach the mailbox %(address)s", len(voters), address=canonical))
+        found.append(item)
+
+    crowds = await _rows(
+        'SELECT "nomination", "email_domain", COUNT(DISTINCT "voter") AS "accounts" FROM "vote" WHERE "edition" = {} '
+        'AND "email_domain" <> {} GROUP BY "nomination", "email_domain" HAVING COUNT(DISTINCT "voter") >= {}',
+        edition.id, "", DOMAIN_MINIMUM_ACCOUNTS,
+    )
+    for r in crowds:
+        if is_public_provider(r["email_domain"]) or is_disposable(r["email_domain"], disposable_domains()):
+            continue
+        nomination = str(r["nomination"])
+        rows = await _vote_rows((Vote.edition == edition.id) & (Vote.nomination == UUID(nomination))
+                                & (Vote.email_domain == r["email_domain"]))
+        title, category = titles.get(nomination, ("", ""))
+        item = _base("domain", signal_id("domain", year, nomination, r["email_domain"]))
+        item.update(_summary(rows), nomination_id=nomination, title=title, category=category, domain=r["email_domain"],
+                    summary=ngettext("%(num)d voter for “%(title)s” with an address at %(domain)s",
+                                     "%(num)d voters for “%(title)s” with addresses at %(domain)s",
+                                     r["accounts"], title=title, domain=r["email_domain"]))
+        found.append(item)
+
     found.sort(key=lambda s: (-s["valid"], -s["votes"], s["id"]))
     return found
+
+
+async def _aliases(edition_id: int) -> dict[str, list[UUID]]:
+    """Canonical address → the voters of the edition sharing it (two or more)."""
+    voters = await Vote.select(Vote.voter).where(Vote.edition == edition_id).distinct()
+    ids = [r["voter"] for r in voters]
+    if not ids:
+        return {}
+    groups: dict[str, list[UUID]] = defaultdict(list)
+    for row in await User.select(User.id, User.email).where(User.id.is_in(ids)):
+        groups[canonical_email(row["email"])].append(row["id"])
+    return {k: sorted(v, key=str) for k, v in groups.items() if len(v) > 1}
 
 
 async def signal_vote_ids(ref: SignalRef) -> list[UUID] | None:
@@ -192,6 +237,12 @@ async def signal_vote_ids(ref: SignalRef) -> list[UUID] | None:
         where = (Vote.edition == edition.id) & (Vote.network == ref.parts[0])
     elif ref.kind == "disposable":
         where = (Vote.edition == edition.id) & (Vote.email_domain == ref.parts[0])
+    elif ref.kind == "alias":
+        voters = (await _aliases(edition.id)).get(ref.parts[0], [])
+        where = (Vote.edition == edition.id) & Vote.voter.is_in(voters or [UUID(int=0)])
+    elif ref.kind == "domain":
+        where = ((Vote.edition == edition.id) & (Vote.nomination == UUID(ref.parts[0]))
+                 & (Vote.email_domain == ref.parts[1]))
     else:
         return [vote_id for vote_id, _n in await _quick_votes(edition.id, UUID(ref.parts[0]))]
     return [r["id"] for r in await Vote.select(Vote.id).where(where)]

@@ -9,6 +9,7 @@ from accounts.guards import current_user
 from core.clientip import client_address
 from core.errors import Forbidden, Unauthenticated
 from core.i18n import gettext as _
+from core.schemas import is_year
 from voting import services
 
 
@@ -30,7 +31,8 @@ async def requires_staff_or_public_tallies(connection: ASGIConnection, _handler:
     user = current_user(connection)
     if user is not None and user.is_staff:
         return
-    if await services.tallies_are_public(connection.path_params.get("year")):
+    year = connection.path_params.get("year")
+    if is_year(year) and await services.tallies_are_public(year):
         return
     if user is None:
         raise Unauthenticated(_("Sign in first."))

@@ -13,6 +13,7 @@ from litestar.response import Stream, Template
 
 from accounts.guards import current_user, requires_staff, requires_user
 from core.clock import utcnow
+from core.schemas import Limit, Offset, Year
 from core.errors import DomainError
 from core.templating import page_context
 from prizes.editions.labels import rules_in_words
@@ -36,15 +37,15 @@ class LedgerApiController(Controller):
     tags = ["verification"]
 
     @get("/editions/{year:int}/receipts", summary="Every recorded vote by the SHA-256 of its receipt (from the close)")
-    async def receipts(self, year: FromPath[int], category: FromQuery[str | None] = None, offset: FromQuery[int] = 0,
-                       limit: FromQuery[int] = 100) -> ReceiptsOut:
+    async def receipts(self, year: Year, category: FromQuery[str | None] = None, offset: Offset = 0,
+                       limit: Limit = 100) -> ReceiptsOut:
         edition = await ledger.open_edition(year, utcnow())
         found, total = await ledger.page(edition, category, offset, limit)
         return ReceiptsOut(items=[ReceiptRowOut(r.receipt_sha256, r.category, r.nomination_id, r.counted) for r in found],
                            total=total, offset=offset, limit=limit)
 
     @get("/editions/{year:int}/receipts.csv", summary="The receipts list as CSV (streamed)")
-    async def receipts_csv(self, year: FromPath[int]) -> Stream:
+    async def receipts_csv(self, year: Year) -> Stream:
         edition = await ledger.open_edition(year, utcnow())
         return Stream(ledger.csv_chunks(edition), media_type="text/csv; charset=utf-8",
                       headers={"Content-Disposition": f'attachment; filename="receipts-{year}.csv"'})
@@ -54,12 +55,12 @@ class LedgerApiController(Controller):
         return ReceiptStatusOut(**await ledger.receipt_status(receipt))
 
     @get("/editions/{year:int}/integrity", summary="The integrity report of the vote (from the close)")
-    async def integrity(self, year: FromPath[int]) -> IntegrityOut:
+    async def integrity(self, year: Year) -> IntegrityOut:
         edition = await ledger.open_edition(year, utcnow())
         return IntegrityOut.of(await ledger.integrity(edition))
 
     @get("/editions/{year:int}/sources", guards=[requires_staff], summary="Votes per project per campaign source")
-    async def sources(self, year: FromPath[int]) -> SourcesOut:
+    async def sources(self, year: Year) -> SourcesOut:
         edition = await ledger.edition_or_404(year)
         return SourcesOut(items=[SourceOut(**i) for i in await ledger.sources(edition)])
 
@@ -94,7 +95,7 @@ class LedgerPagesController(Controller):
         return await self._receipt_page(request, data.get("receipt") or "")
 
     @get("/editions/{year:int}/integrity")
-    async def integrity(self, request: Request, year: FromPath[int]) -> Template:
+    async def integrity(self, request: Request, year: Year) -> Template:
         edition = await ledger.open_edition(year, utcnow())
         report = await ledger.integrity(edition)
         titles = dict((await get_edition(year)).categories)

@@ -80,7 +80,36 @@ BURST_MINIMUM = 20  # ...and at least 20 votes
 NETWORK_MINIMUM_ACCOUNTS = 25  # distinct accounts voting from one /24 or /48 block
 QUICK_VOTE_SECONDS = 60  # a vote cast less than a minute after the account was made
 
-SIGNAL_KINDS = ("burst", "network", "disposable", "quick")
+SIGNAL_KINDS = ("burst", "network", "disposable", "quick", "alias", "domain")
+# `domain`: this many distinct voters for one project from one mail domain that is not a
+# public provider (one organisation's addresses) is unusual enough to review.
+DOMAIN_MINIMUM_ACCOUNTS = 10
+# Providers whose addresses anyone can have: many voters there is normal.
+PUBLIC_MAIL_PROVIDERS = frozenset({
+    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com", "yahoo.com", "yahoo.fr",
+    "icloud.com", "me.com", "aol.com", "proton.me", "protonmail.com", "gmx.com", "gmx.de", "web.de", "mail.ru",
+    "yandex.ru", "qq.com", "163.com", "126.com", "orange.fr", "free.fr", "laposte.net", "zoho.com",
+})
+# Providers that ignore dots in the local part (a.b@gmail.com is ab@gmail.com).
+DOTLESS_PROVIDERS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
+def canonical_email(address: str) -> str:
+    """The mailbox an address reaches: lowercase, `+tag` removed, dots removed where the
+    provider ignores them. Voters sharing one are kept as accounts (a household may share a
+    provider) but reviewed as the `alias` signal."""
+    local, _, domain = (address or "").strip().lower().rpartition("@")
+    if not local:
+        return (address or "").strip().lower()
+    local = local.split("+", 1)[0]
+    if domain in DOTLESS_PROVIDERS:
+        domain = DOTLESS_PROVIDERS[domain]
+        local = local.replace(".", "")
+    return f"{local}@{domain}"
+
+
+def is_public_provider(domain: str) -> bool:
+    return domain.lower().strip(".") in PUBLIC_MAIL_PROVIDERS
 
 
 @dataclass(frozen=True)
@@ -154,7 +183,8 @@ _UUID = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]
 
 def parse_signal_id(text: str) -> SignalRef | None:
     """`burst:2026:<nomination>:<hour>`, `network:2026:<block>`, `disposable:2026:<domain>`,
-    `quick:2026:<nomination>`; None when `text` is none of them."""
+    `quick:2026:<nomination>`, `alias:2026:<canonical address>`,
+    `domain:2026:<nomination>:<domain>`; None when `text` is none of them."""
     kind, _, rest = (text or "").partition(":")
     year_text, _, tail = rest.partition(":")
     if kind not in SIGNAL_KINDS or not year_text.isdigit() or not tail or len(text) > 400:
@@ -167,6 +197,11 @@ def parse_signal_id(text: str) -> SignalRef | None:
         return SignalRef(kind, year, (nomination, bucket))
     if kind == "quick":
         return SignalRef(kind, year, (tail,)) if _UUID.fullmatch(tail) else None
+    if kind == "domain":
+        nomination, _, domain = tail.partition(":")
+        if not _UUID.fullmatch(nomination) or not domain:
+            return None
+        return SignalRef(kind, year, (nomination, domain))
     return SignalRef(kind, year, (tail,))
 
 

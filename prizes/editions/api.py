@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, get, patch, post, put
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from accounts.guards import current_user, requires_staff
 from core.clock import utcnow
+from core.schemas import Year
 from prizes.editions import queries, services
 from prizes.editions.schemas import EditionIn, EditionOut, EditionPatch, PhaseIn
 from prizes.editions.services import PhaseDates
@@ -23,7 +24,7 @@ class EditionApiController(Controller):
         return EditionOut.of(await queries.get_current_edition(now), now)
 
     @get("/{year:int}", summary="One edition, past or current")
-    async def show(self, year: FromPath[int]) -> EditionOut:
+    async def show(self, year: Year) -> EditionOut:
         now = utcnow()
         return EditionOut.of(await queries.get_edition(year), now)
 
@@ -34,7 +35,7 @@ class EditionApiController(Controller):
         return EditionOut.of(edition, now)
 
     @patch("/{year:int}", guards=[requires_staff], summary="Change dates, settings or titles")
-    async def update(self, request: Request, year: FromPath[int], data: JSONBody[EditionPatch]) -> EditionOut:
+    async def update(self, request: Request, year: Year, data: JSONBody[EditionPatch]) -> EditionOut:
         edition = await services.update_edition(
             year,
             current_user(request).as_actor(),
@@ -47,7 +48,7 @@ class EditionApiController(Controller):
         return EditionOut.of(edition, utcnow())
 
     @put("/{year:int}/phase", guards=[requires_staff], status_code=HTTP_200_OK, summary="Move the phase")
-    async def move_phase(self, request: Request, year: FromPath[int], data: JSONBody[PhaseIn]) -> EditionOut:
+    async def move_phase(self, request: Request, year: Year, data: JSONBody[PhaseIn]) -> EditionOut:
         now = utcnow()
         edition = await services.move_phase(year, data.phase, data.reason, current_user(request).as_actor(), now)
         return EditionOut.of(edition, now)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 
 from accounts.guards import current_user, requires_staff
@@ -16,6 +16,7 @@ from core.clock import utcnow
 from core.errors import DomainError, FieldError, InvalidInput
 from core.i18n import gettext as _
 from core.templating import page_context
+from core.schemas import Year
 from prizes.editions import queries, services
 from prizes.editions.labels import PHASE_LABELS, rules_in_words
 from prizes.editions.rules import FROZEN_SETTINGS, PHASES, SETTINGS_SPEC, enters_vote
@@ -64,7 +65,7 @@ class EditionPagesController(Controller):
         return await _edition_page(request, None)
 
     @get("/editions/{year:int}")
-    async def edition(self, request: Request, year: FromPath[int]) -> Template:
+    async def edition(self, request: Request, year: Year) -> Template:
         return await _edition_page(request, year)
 
 
@@ -168,7 +169,7 @@ class StaffEditionPagesController(Controller):
         return Redirect(f"/staff/editions/{year}", status_code=303)
 
     @get("/editions/{year:int}")
-    async def show(self, request: Request, year: FromPath[int], saved: FromQuery[str | None] = None) -> Template:
+    async def show(self, request: Request, year: Year, saved: FromQuery[str | None] = None) -> Template:
         notice = {"phase": _("The phase was moved."), "dates": _("The dates were saved."),
                   "settings": _("The settings were saved."), "created": _("The edition was created.")}.get(saved or "")
         return await self._render(request, year, notice=notice)
@@ -183,7 +184,7 @@ class StaffEditionPagesController(Controller):
         return Redirect(f"/staff/editions/{year}?saved={saved}", status_code=303)
 
     @post("/editions/{year:int}/phase", status_code=303)
-    async def move_phase(self, request: Request, year: FromPath[int], data: FormBody) -> Response:
+    async def move_phase(self, request: Request, year: Year, data: FormBody) -> Response:
         actor = current_user(request).as_actor()
         return await self._act(
             request, year, data,
@@ -192,7 +193,7 @@ class StaffEditionPagesController(Controller):
         )
 
     @post("/editions/{year:int}/dates", status_code=303)
-    async def save_dates(self, request: Request, year: FromPath[int], data: FormBody) -> Response:
+    async def save_dates(self, request: Request, year: Year, data: FormBody) -> Response:
         errors: list[FieldError] = []
         dates = [
             PhaseDates(
@@ -212,7 +213,7 @@ class StaffEditionPagesController(Controller):
         )
 
     @post("/editions/{year:int}/settings", status_code=303)
-    async def save_settings(self, request: Request, year: FromPath[int], data: FormBody) -> Response:
+    async def save_settings(self, request: Request, year: Year, data: FormBody) -> Response:
         values, errors = _settings_from_form(data, frozen_names(await queries.get_edition(year), utcnow()))
         if errors:
             return await self._render(request, year, 422, errors, data)

@@ -20,7 +20,7 @@ from accounts.guards import (
     requires_verified,
 )
 from core.clock import utcnow
-from core.schemas import Page
+from core.schemas import Count, Limit, Offset, Page, Year, YearQuery, page_window
 from prizes.editions import queries as editions
 from prizes.nominations import images, queries, services
 from prizes.nominations.queries import Filters
@@ -56,10 +56,10 @@ class NominationApiController(Controller):
                                                  utcnow(), request.app.state["nomination_access"])
 
     @get("/mine", guards=[requires_user], summary="My projects, drafts included")
-    async def mine(self, request: Request, offset: FromQuery[int] = 0, limit: FromQuery[int] = 20) -> Page:
+    async def mine(self, request: Request, offset: Offset = 0, limit: Limit = 20) -> Page:
         now = utcnow()
         edition = await editions.get_current_edition(now)
-        offset, limit = max(0, offset), min(max(1, limit), 100)
+        offset, limit = page_window(offset, limit)
         items, total = await queries.search(edition, Filters(offset=offset, limit=limit), True, now,
                                                 owner=current_user(request))
         return Page(items=items, total=total, offset=offset, limit=limit)
@@ -79,16 +79,16 @@ class NominationApiController(Controller):
         q: FromQuery[str | None] = None,
         region: FromQuery[str | None] = None,
         stakeholder_type: FromQuery[str | None] = None,
-        sdg: FromQuery[int | None] = None,
+        sdg: Count = None,
         country: FromQuery[str | None] = None,
-        year: FromQuery[int | None] = None,
-        offset: FromQuery[int] = 0,
-        limit: FromQuery[int] = 20,
+        year: YearQuery = None,
+        offset: Offset = 0,
+        limit: Limit = 20,
     ) -> Page:
         now = utcnow()
         edition = await (editions.get_edition(year) if year else editions.get_current_edition(now))
         user = current_user(request)
-        offset, limit = max(0, offset), min(max(1, limit), 100)
+        offset, limit = page_window(offset, limit)
         filters = Filters(category, status, (q or "")[:200] or None, region, stakeholder_type, sdg, country, offset, limit)
         everything = user is not None and user.is_staff
         items, total = await queries.search(edition, filters, everything, now)
@@ -120,9 +120,9 @@ class NominationImageApiController(Controller):
 
     @get("/", summary="The photos of a project")
     async def index(self, request: Request, nomination_id: FromPath[str]) -> dict[str, Any]:
-        item, _full = await queries.get_visible(current_user(request), nomination_id, utcnow(),
-                                                    request.app.state["nomination_access"])
-        return {"items": await images.list_images(item["id"])}
+        item, full = await queries.get_visible(current_user(request), nomination_id, utcnow(),
+                                               request.app.state["nomination_access"])
+        return {"items": await images.list_images(item["id"], public=None if full else item)}
 
     @delete("/{image_id:str}", status_code=HTTP_204_NO_CONTENT, guards=[requires_user, requires_verified],
             summary="Remove a photo")
@@ -149,5 +149,5 @@ class NominatedListApiController(Controller):
     tags = ["nominations"]
 
     @post("/{year:int}/nominated", status_code=HTTP_200_OK, guards=[requires_staff], summary="Confirm the nominated list")
-    async def confirm(self, request: Request, year: FromPath[int]) -> dict[str, int]:
+    async def confirm(self, request: Request, year: Year) -> dict[str, int]:
         return await services.confirm_nominated(current_user(request).as_actor(), year, utcnow())

@@ -24,6 +24,7 @@ from core.errors import DomainError, NotFound
 from core.exports import csv_text
 from core.i18n import gettext as _
 from core.templating import page_context
+from core.schemas import PageNumber
 from prizes.editions import queries as editions
 from prizes.nominations import images, queries, services
 from prizes.nominations.labels import (
@@ -192,7 +193,7 @@ class NominationPagesController(Controller):
     async def catalogue(
         self, request: Request, category: FromQuery[str | None] = None, q: FromQuery[str | None] = None,
         region: FromQuery[str | None] = None, stakeholder_type: FromQuery[str | None] = None,
-        sdg: FromQuery[str | None] = None, country: FromQuery[str | None] = None, page: FromQuery[int] = 1,
+        sdg: FromQuery[str | None] = None, country: FromQuery[str | None] = None, page: PageNumber = 1,
     ) -> Template:
         now = utcnow()
         edition = await editions.get_current_edition(now)
@@ -218,7 +219,7 @@ class NominationPagesController(Controller):
         item, full = await queries.get_visible(current_user(request), nomination_id, now,
                                                    request.app.state["nomination_access"])
         edition = await editions.get_edition(item["year"])
-        photos = await images.list_images(item["id"])  # whoever sees the project sees its photos
+        photos = await images.list_images(item["id"], public=None if full else item)
         return Template("prizes/project.html", context=page_context(
             request, item=item, full=full, edition=edition, categories=dict(edition.categories), photos=photos,
             region_labels=translated(REGION_LABELS),
@@ -251,7 +252,7 @@ class StaffNominationPagesController(Controller):
     @get("/")
     async def index(self, request: Request, category: FromQuery[str | None] = None, status: FromQuery[str | None] = None,
                     q: FromQuery[str | None] = None, region: FromQuery[str | None] = None,
-                    page: FromQuery[int] = 1) -> Template:
+                    page: PageNumber = 1) -> Template:
         now = utcnow()
         edition = await editions.get_current_edition(now)
         items, total = await queries.search(edition, self._filters(category, status, q, region, page), True, now)

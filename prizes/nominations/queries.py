@@ -21,10 +21,12 @@ from core.i18n import gettext as _
 from prizes.editions import queries as editions
 from prizes.editions.rules import EditionState
 from prizes.nominations.rules import (
+    LAUREATE_STATUSES,
     NOMINATED_STATUSES,
     PUBLIC_PHASES,
     is_public,
     public_status,
+    shown_status,
 )
 from prizes.nominations.tables import Category, Edition, Nomination
 
@@ -144,11 +146,26 @@ async def get_full(nomination_id: UUID | str) -> dict:
     return shape(row)
 
 
+async def is_published(year: int) -> bool:
+    return await Edition.exists().where((Edition.year == year) & Edition.published_at.is_not_null())
+
+
+async def veiled(items: list[dict], viewer: CurrentUser | None) -> list[dict]:
+    """The items with the status the viewer may see (`rules.shown_status`): every path that
+    hands a project to someone other than staff goes through here."""
+    staff = viewer is not None and viewer.is_staff
+    if staff or not any(i["status"] in LAUREATE_STATUSES for i in items):
+        return items
+    years = {i["year"] for i in items}
+    published = {y for y in years if await is_published(y)}
+    return [i | {"status": shown_status(i["status"], i["year"] in published, False)} for i in items]
+
+
 async def get_for_owner(owner: CurrentUser, nomination_id: UUID | str) -> dict:
     item = await get_full(nomination_id)
     if item["owner_email"] != owner.email:
         raise not_found()
-    return item
+    return (await veiled([item], owner))[0]
 
 
 async def get_visible(viewer: CurrentUser | None, nomination_id: UUID | str, now: datetime,
@@ -156,11 +173,11 @@ async def get_visible(viewer: CurrentUser | None, nomination_id: UUID | str, now
     """A project and whether the viewer sees every field (its owner, staff and judges)."""
     item = await get_full(nomination_id)
     if viewer is not None and (viewer.is_staff or item["owner_email"] == viewer.email):
-        return item, True
+        return (await veiled([item], viewer))[0], True
     if viewer is not None and viewer.is_judge:
         view = await access.judge_view(viewer, item, now)
         if view is not None:
-            return view, True
+            return (await veiled([view], viewer))[0], True
     phase = (await editions.get_edition(item["year"])).phase_at(now)
     # Publication matters only outside the public phases (staff moved the phase back).
     published = phase not in PUBLIC_PHASES and await Edition.exists().where(
@@ -229,4 +246,5 @@ async def search(edition: EditionState, filters: Filters, everything: bool, now:
     total = await Nomination.count().where(where)
     rows = await Nomination.select(*_SELECT).where(where).order_by(Nomination.category.position).order_by(
         Nomination.title).order_by(Nomination.id).limit(filters.limit).offset(filters.offset)
-    return [shape(r) for r in rows], total
+    items = [shape(r) for r in rows]
+    return (await veiled(items, owner) if owner is not None else items), total

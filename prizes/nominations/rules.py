@@ -8,7 +8,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Mapping
 from urllib.parse import urlsplit
 
@@ -71,6 +71,44 @@ def public_status(status: str) -> str:
     """The status the public sees: one word, nominated, for every project on the public
     list (finalists, winners and champions are told by the results once published)."""
     return "nominated" if status in NOMINATED_STATUSES else status
+
+
+BOOK_PHASES = ("selection", "announcement")  # prizes/results/rules.py RESULTS_PHASES
+
+
+def photo_change_refusal(status: str, phase: str, published: bool, deadline: datetime | None, now: datetime,
+                         staff: bool) -> str | None:
+    """Why a photo of a project may not be added or removed now (None: it may). Owners
+    change photos while the project can be edited; then a finalist's owner changes the
+    book's photos under the extended text's rule (until publication and the extended
+    deadline); after that only staff change what the book shows."""
+    if phase == "submission" and status in ("draft", "submitted") and not staff:
+        return None
+    if phase in BOOK_PHASES and status in FINALIST_STATUSES:
+        if staff:
+            return None
+        if published:
+            return "published"
+        if deadline is not None and now >= deadline:
+            return "deadline"
+        return None
+    return "phase"
+
+
+def photo_is_public(uploaded_at: datetime, nominated_at: datetime | None, published: bool) -> bool:
+    """For a viewer who sees the project only because it is public: the photos given with the
+    submission (before the project was nominated), and the book's photos (added later, by
+    finalists only) once published — a photo added during selection would tell who the
+    finalists are."""
+    return published or (nominated_at is not None and uploaded_at <= nominated_at)
+
+
+def shown_status(status: str, published: bool, staff: bool) -> str:
+    """The status a viewer sees: until the results are published a winner or a champion is
+    shown as `finalist` to everyone but staff, its owner and its judges included."""
+    if status in LAUREATE_STATUSES and not published and not staff:
+        return "finalist"
+    return status
 
 
 # --- content ---------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from core.clock import utcnow
 from core.errors import DomainError, NotFound
 from core.i18n import gettext as _
 from core.templating import page_context
+from core.schemas import Year
 from prizes.editions import queries as editions
 from prizes.editions.labels import PHASE_LABELS
 from prizes.nominations import images
@@ -60,7 +61,7 @@ class ResultsPagesController(Controller):
         return Redirect(f"/results/{max(years)}", status_code=303)
 
     @get("/results/{year:int}")
-    async def show(self, request: Request, year: FromPath[int]) -> Template:
+    async def show(self, request: Request, year: Year) -> Template:
         state = await queries.require_visible(year, current_user(request))
         edition = await editions.get_edition(year)
         winners = await queries.laureates(year, "winner")
@@ -80,7 +81,7 @@ class ResultsPagesController(Controller):
                              errors: dict | None = None, text: str | None = None, notice: str | None = None) -> Template:
         user = current_user(request)
         view = await queries.get_extended(user, nomination_id)
-        item = await nominations.get_full(nomination_id)
+        item = (await nominations.veiled([await nominations.get_full(nomination_id)], user))[0]
         edition = await editions.get_edition(item["year"])
         return Template("prizes/results_extended.html", status_code=status, context=page_context(
             request, view=view, item=item, edition=edition, errors=errors or {}, notice=notice,
@@ -166,7 +167,7 @@ class StaffResultsPagesController(Controller):
         return Redirect(f"/staff/results/{await editions.current_year(utcnow())}", status_code=303)
 
     @get("/{year:int}")
-    async def show(self, request: Request, year: FromPath[int], saved: FromQuery[str | None] = None) -> Template:
+    async def show(self, request: Request, year: Year, saved: FromQuery[str | None] = None) -> Template:
         notice = {"winners": _("The winners were saved."), "requests": _("The requests were sent."),
                   "foreword": _("The foreword was saved."), "published": _("The results are published."),
                   "publication": _("The publication was updated.")}.get(saved or "")
@@ -182,7 +183,7 @@ class StaffResultsPagesController(Controller):
         return Redirect(f"/staff/results/{year}?saved={saved}", status_code=303)
 
     @post("/{year:int}/winners", status_code=303)
-    async def winners(self, request: Request, year: FromPath[int]) -> Response:
+    async def winners(self, request: Request, year: Year) -> Response:
         form = await request.form()
         code = str(form.get("category", ""))
         ids = [str(v) for v in form.getall("winner", [])]
@@ -193,7 +194,7 @@ class StaffResultsPagesController(Controller):
             actor, year, {code: ids}, utcnow(), access, confirm, reason), "winners")
 
     @post("/{year:int}/extended-requests", status_code=303)
-    async def requests(self, request: Request, year: FromPath[int], data: FormBody) -> Response:
+    async def requests(self, request: Request, year: Year, data: FormBody) -> Response:
         raw = str(data.get("deadline", "") or "")
         deadline = None
         if raw:
@@ -206,7 +207,7 @@ class StaffResultsPagesController(Controller):
                                                                               _base_url(request)), "requests", data)
 
     @post("/{year:int}/foreword", status_code=303)
-    async def foreword(self, request: Request, year: FromPath[int], data: FormBody) -> Response:
+    async def foreword(self, request: Request, year: Year, data: FormBody) -> Response:
         actor = current_user(request).as_actor()
         return await self._act(request, year, lambda: services.set_foreword(actor, year, str(data.get("text", ""))),
                                "foreword", data)
@@ -224,7 +225,7 @@ class StaffResultsPagesController(Controller):
         return Redirect(f"/staff/results/{year}?saved=publication", status_code=303)
 
     @post("/{year:int}/publish", status_code=303)
-    async def publish(self, request: Request, year: FromPath[int], data: FormBody) -> Response:
+    async def publish(self, request: Request, year: Year, data: FormBody) -> Response:
         actor = current_user(request).as_actor()
         raw = str(data.get("release_at", "") or "")
         release_at = None
@@ -237,12 +238,12 @@ class StaffResultsPagesController(Controller):
             actor, year, release_at, utcnow(), _base_url(request)), data)
 
     @post("/{year:int}/publish/approve", status_code=303)
-    async def approve(self, request: Request, year: FromPath[int]) -> Response:
+    async def approve(self, request: Request, year: Year) -> Response:
         actor = current_user(request).as_actor()
         return await self._publication_step(request, year, lambda: publication.approve_publication(
             actor, year, utcnow(), _base_url(request)))
 
     @post("/{year:int}/publish/cancel", status_code=303)
-    async def cancel(self, request: Request, year: FromPath[int]) -> Response:
+    async def cancel(self, request: Request, year: Year) -> Response:
         actor = current_user(request).as_actor()
         return await self._publication_step(request, year, lambda: publication.cancel_publication(actor, year, utcnow()))

@@ -202,7 +202,7 @@ async def get_extended(viewer: CurrentUser, nomination_id: str) -> dict:
         raise NotFound(_("There is no such project."))
     if item["status"] not in FINALIST_STATUSES:
         raise NotFound(_("Only finalists write an extended description."))
-    return await extended_view(item)
+    return await extended_view((await nominations.veiled([item], viewer))[0])
 
 
 async def extended_overview(year: int) -> list[dict]:

@@ -117,7 +117,9 @@ async def browser(live_server):
 @pytest.fixture
 async def page(browser, live_server, edition):
     """A fresh browser context (no cookies), English, with the current edition in place."""
-    context = await browser.new_context(base_url=live_server, locale="en-GB", viewport={"width": 1280, "height": 900})
+    # bypass_csp: axe-core is injected as an inline script, which the pages' CSP forbids.
+    context = await browser.new_context(base_url=live_server, locale="en-GB", viewport={"width": 1280, "height": 900},
+                                        bypass_csp=True)
     context.set_default_timeout(15_000)
     try:
         yield await context.new_page()

@@ -61,7 +61,7 @@ async def test_a_voter_votes_in_two_categories_without_javascript_and_sees_them_
         await context.close()
 
     # axe needs JavaScript: the same pages, in a context that runs it
-    context = await browser.new_context(base_url=live_server, locale="en-GB")
+    context = await browser.new_context(base_url=live_server, locale="en-GB", bypass_csp=True)
     page = await context.new_page()
     try:
         await page.goto("/login?next=/votes/mine")

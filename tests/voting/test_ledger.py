@@ -104,10 +104,11 @@ async def test_after_the_close_the_list_is_complete_and_a_voided_vote_is_not_cou
     assert first["items"] + second["items"] == body["items"][:6]
     c2 = (await client.get(f"/api/editions/{year}/receipts?category=C2")).json()
     assert c2["total"] == 3 and {i["category"] for i in c2["items"]} == {"C2"}
-    for query, key in (("limit=1001", "limit"), ("limit=0", "limit"), ("offset=-1", "offset"), ("category=C99", "category")):
+    for query, key in (("limit=1001", "limit"), ("category=C99", "category")):
         refused = await client.get(f"/api/editions/{year}/receipts?{query}")
         assert refused.status_code == 422 and refused.json()["extra"][0]["key"] == key, query
-    assert (await client.get(f"/api/editions/{year}/receipts?limit=99999999999999999999")).status_code == 422
+    for query in ("limit=0", "offset=-1", "limit=99999999999999999999"):  # outside the bounded types: 400
+        assert (await client.get(f"/api/editions/{year}/receipts?{query}")).status_code == 400, query
 
     # one receipt
     counted_receipt = list(receipts)[1]
