@@ -52,6 +52,7 @@ def path_of(media_dir: Path, image_id: UUID | str, content_type: str) -> Path:
 
 async def _book_state(year: int) -> tuple[bool, datetime | None]:
     row = await Edition.select(Edition.published_at, Edition.extended_deadline).where(Edition.year == year).first()
+    # approved (even if its release instant is still to come): the book's photos are fixed
     return row["published_at"] is not None, row["extended_deadline"]
 
 
@@ -131,7 +132,7 @@ def _shape(row: dict) -> dict:
 
 
 async def _public_photo(item: dict, uploaded_at: datetime) -> bool:
-    published, _deadline = await _book_state(item["year"])
+    published = await queries.is_published(item["year"])  # released, not only approved
     row = await Nomination.select(Nomination.nominated_at).where(Nomination.id == UUID(item["id"])).first()
     return photo_is_public(uploaded_at, row["nominated_at"] if row else None, published)
 

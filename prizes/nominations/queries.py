@@ -16,6 +16,7 @@ from piccolo.columns.combination import WhereRaw
 
 from accounts.services import CurrentUser
 from core.db import is_sqlite
+from core.clock import utcnow
 from core.errors import NotFound
 from core.i18n import gettext as _
 from prizes.editions import queries as editions
@@ -147,7 +148,9 @@ async def get_full(nomination_id: UUID | str) -> dict:
 
 
 async def is_published(year: int) -> bool:
-    return await Edition.exists().where((Edition.year == year) & Edition.published_at.is_not_null())
+    """Whether the results are out: the stamped release instant has passed (an approved
+    publication waits for it, see prizes/results/publication.py)."""
+    return await Edition.exists().where((Edition.year == year) & (Edition.published_at <= utcnow()))
 
 
 async def veiled(items: list[dict], viewer: CurrentUser | None) -> list[dict]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 
 from prizes.editions.tables import Edition
-from tests.factories import set_phase, signed_in
+from tests.factories import publish_results, set_phase, signed_in
 from tests.prizes.test_images import PNG
 from tests.reports.factories import add_project, year_now
 
@@ -20,7 +20,7 @@ async def published_edition(app, staff) -> tuple[int, str]:
     await set_phase(app, "selection")
     assert (await staff.put(f"/api/editions/{year}/winners", json={"C7.4": [winner], "C1": [other]})).status_code == 200
     await set_phase(app, "announcement")
-    assert (await staff.post(f"/api/editions/{year}/publish")).status_code == 200
+    assert (await publish_results(app, staff, year)).status_code == 200
     return year, winner
 
 
@@ -52,7 +52,7 @@ async def test_a_stale_book_is_never_served_and_readers_start_one_build_per_chan
         jobs.store.save(year, "pdf", b"%PDF the book before the change", jobs.store.stamp_of(year, "pdf"))
         assert (await client.get(f"/reports/{year}/success-stories.pdf")).content == b"%PDF the book before the change"
         await Edition.update({Edition.foreword: "Changed straight in the table"}).where(Edition.year == year)
-        photo = await owner.post(f"/api/nominations/{winner}/images", files={"file": ("a.png", PNG, "image/png")},
+        photo = await staff.post(f"/api/nominations/{winner}/images", files={"file": ("a.png", PNG, "image/png")},
                                  data={"credit": "Photo: A. Odhiambo", "caption": "At work"})
         assert photo.status_code == 201, photo.text
         fresh = await client.get(f"/reports/{year}/success-stories.html")
