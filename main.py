@@ -78,6 +78,9 @@ from reports.controllers import (
     ReportsController,
     StaffReportPagesController,
 )
+from reports.console.api import AuditApiController
+from reports.console.pages import StaffConsoleController
+from reports.console.people import StaffPeoplePagesController
 from reports.jobs import BookJobs
 from voting.controllers import (
     CampaignApiController,
@@ -187,6 +190,9 @@ def create_app(settings: Settings | None = None, *, nomination_access: Nominatio
             ReportsController,
             CertificateApiController,
             StaffReportPagesController,
+            StaffConsoleController,
+            StaffPeoplePagesController,
+            AuditApiController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],
         dependencies={
