@@ -15,7 +15,7 @@ from litestar.response import Redirect, Template
 from accounts import administration, queries as accounts, services
 from accounts.guards import current_user, requires_staff
 from core.clock import utcnow
-from core.errors import DomainError, FieldError
+from core.errors import DomainError, FieldError, InvalidInput
 from core.i18n import LANGUAGES, N_
 from core.i18n import gettext as _
 from core.templating import page_context
@@ -75,7 +75,7 @@ class StaffPeoplePagesController(Controller):
         try:
             await action()
         except DomainError as error:
-            fields = error.fields or [FieldError("form", error.detail)]
+            fields = error.fields if isinstance(error, InvalidInput) else [FieldError("form", error.detail), *error.fields]
             return await self._person(request, account_id, error.status_code, fields, form)
         return Redirect(f"/staff/people/{account_id}?done={done}", status_code=303)
 
