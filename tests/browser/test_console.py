@@ -87,8 +87,9 @@ async def test_staff_run_a_whole_edition_from_the_staff_pages(page, staff, editi
     await go(page, assert_accessible, "Overview")
     await page.get_by_role("link", name="Screen the submitted projects").click()
     await assert_accessible(page, "submissions to screen")
-    for _ in projects:
-        await page.get_by_role("button", name="Eligible", exact=True).first.click()
+    for item in projects:
+        await page.locator(f"form[action='/staff/nominations/{item['id']}/eligibility'] button[value=yes]").click()
+        await expect(page.locator(f"form[action='/staff/nominations/{item['id']}/eligibility']")).to_have_count(0)
     await go(page, assert_accessible, "Submissions")
     await page.get_by_role("button", name="Confirm the nominated list").click()
     await assert_accessible(page, "submissions after the nominated list")
