@@ -89,7 +89,8 @@ async def test_staff_run_a_whole_edition_from_the_staff_pages(page, staff, editi
     await assert_accessible(page, "submissions to screen")
     for item in projects:
         await page.locator(f"form[action='/staff/nominations/{item['id']}/eligibility'] button[value=yes]").click()
-        await expect(page.locator(f"form[action='/staff/nominations/{item['id']}/eligibility']")).to_have_count(0)
+        row = page.locator("tr", has=page.locator(f"a[href='/projects/{item['id']}']"))
+        await expect(row.locator("td").nth(3)).to_contain_text("Eligible")
     await go(page, assert_accessible, "Submissions")
     await page.get_by_role("button", name="Confirm the nominated list").click()
     await assert_accessible(page, "submissions after the nominated list")
