@@ -85,6 +85,9 @@ from reports.controllers import (
     StaffReportPagesController,
 )
 from reports.book import CurrentBooks
+from reports.console.api import AuditApiController
+from reports.console.pages import StaffConsoleController
+from reports.console.people import StaffPeoplePagesController
 from reports.jobs import BookJobs
 from reports.exporters import missing_pdf_fonts
 from voting.controllers import (
@@ -221,6 +224,9 @@ def create_app(settings: Settings | None = None, *, nomination_access: Nominatio
             ReportsController,
             CertificateApiController,
             StaffReportPagesController,
+            StaffConsoleController,
+            StaffPeoplePagesController,
+            AuditApiController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],
         dependencies={

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from litestar import Controller, Request, Response, delete, get, post
+from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
-from accounts import services
+from accounts import administration, queries, services
 from accounts.guards import current_user, requires_staff, requires_user
 from accounts.passwords import Passwords
 from accounts.schemas import (
@@ -23,11 +23,15 @@ from accounts.schemas import (
     PasswordChangeIn,
     ResetConfirmIn,
     ResetRequestIn,
+    AccountListItem,
+    AccountPage,
     RoleIn,
     SessionIn,
+    SuspensionIn,
     TokenIn,
 )
 from accounts.sessions import sign_in, sign_out
+from core.clock import utcnow
 from core.errors import DomainError
 from core.i18n import LANGUAGE_COOKIE, LANGUAGES, current_language
 from core.i18n import gettext as _
@@ -89,12 +93,12 @@ class StaffRolesApiController(Controller):
 
     @post("/", status_code=HTTP_200_OK, summary="Grant judge or staff")
     async def grant(self, request: Request, data: JSONBody[RoleIn]) -> MeOut:
-        user = await services.grant_role(data.email, data.role, current_user(request).as_actor())
+        user = await services.grant_role(data.email, data.role, current_user(request).as_actor(), data.reason)
         return MeOut.of(user)
 
     @delete("/", status_code=HTTP_200_OK, summary="Revoke judge or staff")
     async def revoke(self, request: Request, data: JSONBody[RoleIn]) -> MeOut:
-        user = await services.revoke_role(data.email, data.role, current_user(request).as_actor())
+        user = await services.revoke_role(data.email, data.role, current_user(request).as_actor(), data.reason)
         return MeOut.of(user)
 
 
@@ -147,6 +151,26 @@ class AccountsApiController(Controller):
             language=current_language(),
         )
         return AccountOut(id=str(user.id), email=user.email, email_verified=user.email_verified)
+
+    @get("/", guards=[requires_staff], summary="Find accounts by address or name (staff)")
+    async def list_accounts(self, q: FromQuery[str | None] = None, role: FromQuery[str | None] = None,
+                            offset: FromQuery[int] = 0, limit: FromQuery[int] = 20) -> AccountPage:
+        items, total = await queries.list_accounts(q, role, offset, limit)
+        offset, limit = max(0, offset), min(max(1, limit), queries.MAX_LIMIT)
+        return AccountPage(items=[AccountListItem.of(i) for i in items], total=total, offset=offset, limit=limit)
+
+    @put("/{account_id:str}/suspension", guards=[requires_staff], summary="Suspend an account, or lift it (staff)")
+    async def suspension(self, request: Request, account_id: FromPath[str], data: JSONBody[SuspensionIn]) -> MeOut:
+        actor = current_user(request).as_actor()
+        user = (await administration.suspend(account_id, actor, data.reason, utcnow()) if data.suspended
+                else await administration.unsuspend(account_id, actor, data.reason))
+        return MeOut.of(user)
+
+    @post("/{account_id:str}/verification-mail", status_code=HTTP_202_ACCEPTED, guards=[requires_staff],
+          summary="Send an account's verification mail again (staff)")
+    async def resend_for(self, request: Request, account_id: FromPath[str]) -> Message:
+        await administration.resend_verification(account_id, current_user(request).as_actor(), _settings(request).base_url)
+        return Message(detail=_("The verification mail was sent again."))
 
     @post("/verify", status_code=HTTP_200_OK, summary="Verify the address with the mailed token")
     async def verify(self, request: Request, data: JSONBody[TokenIn]) -> AccountOut:

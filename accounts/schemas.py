@@ -20,6 +20,35 @@ class SessionIn(Strict):
 class RoleIn(Strict):
     email: str
     role: str
+    reason: str | None = None
+
+
+class SuspensionIn(Strict):
+    suspended: bool
+    reason: str
+
+
+class AccountListItem(msgspec.Struct):
+    id: str
+    email: str
+    display_name: str
+    roles: list[str]
+    email_verified: bool
+    created_at: str
+    suspended: bool
+
+    @classmethod
+    def of(cls, item: dict) -> "AccountListItem":
+        return cls(id=item["id"], email=item["email"], display_name=item["display_name"], roles=item["roles"],
+                   email_verified=item["email_verified"], created_at=item["created_at"].isoformat(),
+                   suspended=item["suspended"])
+
+
+class AccountPage(msgspec.Struct):
+    items: list[AccountListItem]
+    total: int
+    offset: int
+    limit: int
 
 
 class MeOut(msgspec.Struct):

@@ -11,8 +11,8 @@ from uuid import UUID
 
 from core import audit
 from core.audit import Actor
-from core.db import is_unique_violation, transaction
-from core.errors import Conflict, DomainError, FieldError, FieldErrors, InvalidInput, NotFound, Unauthenticated
+from core.db import is_sqlite, is_unique_violation, transaction
+from core.errors import Conflict, DomainError, FieldError, FieldErrors, Forbidden, InvalidInput, NotFound, Unauthenticated
 from core.i18n import gettext as _
 from core.mail import Mail, enqueue
 from core.ratelimit import RateLimiter
@@ -37,6 +37,7 @@ class CurrentUser:
     email_verified: bool
     auth_epoch: int
     language: str = ""
+    suspended: bool = False
 
     @property
     def is_staff(self) -> bool:
@@ -68,6 +69,7 @@ async def load_user(user_id: UUID | str) -> CurrentUser | None:
         email_verified=bool(row["email_verified"]),
         auth_epoch=int(row["auth_epoch"]),
         language=row["language"] or "",
+        suspended=row["suspended_at"] is not None,
     )
 
 
@@ -85,7 +87,7 @@ async def languages_of(emails: list[str]) -> dict[str, str]:
 
 
 _LOAD_USER = (
-    f'SELECT u."id", u."email", u."display_name", u."email_verified", u."auth_epoch", u."language", r."role" '
+    f'SELECT u."id", u."email", u."display_name", u."email_verified", u."auth_epoch", u."language", u."suspended_at", r."role" '
     f'FROM "{User._meta.tablename}" u LEFT JOIN "{UserRole._meta.tablename}" r ON r."user" = u."id" '
     'WHERE u."id" = {}'
 )
@@ -152,17 +154,20 @@ async def authenticate(passwords: Passwords, email: str, password: str,
     """The account for these credentials, or 401. Upgrades an old hash on success.
     `failures`: the limiter and the limit of failed attempts per address signed into
     (RATE_LIMIT_LOGINS_PER_ACCOUNT): 429 once reached, before any password is checked; only
-    failures count, so the owner's own reset link keeps working meanwhile."""
+    failures count, so the owner's own reset link keeps working meanwhile. A suspended
+    account is refused (403), said only to whoever knows its password."""
     subject = fold_email(email or "")
     if failures is not None:
         await failures[0].refuse_if_full("logins-account", subject, failures[1])
-    row = await User.select(User.id, User.password_hash).where(User.email_key == subject).first()
+    row = await User.select(User.id, User.password_hash, User.suspended_at).where(User.email_key == subject).first()
     if row is None or not password or not await passwords.verify(row["password_hash"], password):
         if row is None or not password:
             await passwords.burn(password or "")
         if failures is not None:
             await failures[0].hit("logins-account", subject, failures[1])
         raise Unauthenticated(_("The e-mail address or the password is not correct."))
+    if row["suspended_at"] is not None:  # said only to whoever knows the password
+        raise Forbidden(_("This account is suspended. Write to the secretariat if you think this is a mistake."))
     changes = {User.last_login_at: datetime.now(timezone.utc)}
     if passwords.needs_rehash(row["password_hash"]):
         changes[User.password_hash] = await passwords.hash(password)
@@ -184,7 +189,8 @@ async def set_password(passwords: Passwords, user_id: UUID, password: str, email
 
 
 async def _user_by_email(email: str) -> dict:
-    row = await User.select(User.id, User.email).where(User.email_key == fold_email(email or "")).first()
+    row = await User.select(User.id, User.email, User.suspended_at).where(
+        User.email_key == fold_email(email or "")).first()
     if row is None:
         raise NotFound(_("No account has this address."), [FieldError("email", _("No account has this address."))])
     return row
@@ -195,8 +201,47 @@ def _check_role(role: str) -> None:
         raise InvalidInput([FieldError("role", _("Choose one of: %(roles)s.", roles=", ".join(ROLES)))])
 
 
-async def grant_role(email: str, role: str, actor: Actor) -> CurrentUser:
+def check_reason(reason: str | None, required: bool) -> str:
+    errors = FieldErrors()
+    cleaned = clean_text(errors, "reason", reason, max_length=2000, required=required, multiline=True)
+    errors.raise_if_any()
+    return cleaned
+
+
+# One lock for every change that could leave the contest without staff (revoking the staff
+# role, suspending a staff account): on PostgreSQL a transaction-scoped advisory lock, taken
+# before counting, so two concurrent revocations are serialised and the second sees the first;
+# SQLite's write transactions (BEGIN IMMEDIATE) already serialise.
+STAFF_LOCK_ID = 7_202_612
+
+_ACTIVE_STAFF = (
+    f'SELECT COUNT(*) AS n FROM "{UserRole._meta.tablename}" r JOIN "{User._meta.tablename}" u ON u."id" = r."user" '
+    """WHERE r."role" = 'staff' AND u."suspended_at" IS NULL AND u."id" <> {}"""
+)
+
+
+async def lock_staff() -> None:
+    if not is_sqlite():
+        await User.raw("SELECT pg_advisory_xact_lock({})", STAFF_LOCK_ID)
+
+
+async def other_active_staff(user_id: UUID) -> int:
+    rows = await User.raw(_ACTIVE_STAFF, user_id)
+    return int(rows[0]["n"]) if rows else 0
+
+
+def last_staff(key: str) -> Conflict:
+    return Conflict(
+        _("This is the last staff account; grant the staff role to someone else first."),
+        [FieldError(key, _("The contest must keep at least one staff account that can sign in."))],
+    )
+
+
+async def grant_role(email: str, role: str, actor: Actor, reason: str | None = None) -> CurrentUser:
+    """Grants a role (nothing happens if it is held already). `reason` is kept in the audit
+    log; pages require one (`reason=""` is then refused), the API and the CLI may omit it."""
     _check_role(role)
+    reason = check_reason(reason, required=reason is not None)
     row = await _user_by_email(email)
     async with transaction():
         exists = await UserRole.exists().where((UserRole.user == row["id"]) & (UserRole.role == role))
@@ -206,33 +251,43 @@ async def grant_role(email: str, role: str, actor: Actor) -> CurrentUser:
             except Exception as error:
                 if not is_unique_violation(error):
                     raise
-            await audit.record(actor, "role.grant", f"account:{row['id']}", "", {"email": row["email"], "role": role})
+            await audit.record(actor, "role.grant", f"account:{row['id']}", reason, {"email": row["email"], "role": role})
     user = await load_user(row["id"])
     assert user is not None
     return user
 
 
-async def revoke_role(email: str, role: str, actor: Actor) -> CurrentUser:
-    """Revokes a role; the last staff account cannot lose its staff role (409)."""
+async def revoke_role(email: str, role: str, actor: Actor, reason: str | None = None) -> CurrentUser:
+    """Revokes a role. Nobody — the holder included — can take the staff role from the last
+    staff account that can sign in (409, under the staff lock)."""
     _check_role(role)
+    reason = check_reason(reason, required=reason is not None)
     row = await _user_by_email(email)
     async with transaction():
         if role == "staff":
-            staff = await UserRole.count().where(UserRole.role == "staff")
+            await lock_staff()
             holds = await UserRole.exists().where((UserRole.user == row["id"]) & (UserRole.role == "staff"))
-            if holds and staff <= 1:
-                raise Conflict(
-                    _("This is the last staff account; grant the role to someone else first."),
-                    [FieldError("email", _("The last staff account keeps its role."))],
-                )
+            if holds and row["suspended_at"] is None and await other_active_staff(row["id"]) == 0:
+                raise last_staff("role")
         deleted = await UserRole.delete().where((UserRole.user == row["id"]) & (UserRole.role == role)).returning(
             UserRole.id
         )
         if deleted:
-            await audit.record(actor, "role.revoke", f"account:{row['id']}", "", {"email": row["email"], "role": role})
+            await audit.record(actor, "role.revoke", f"account:{row['id']}", reason, {"email": row["email"], "role": role})
     user = await load_user(row["id"])
     assert user is not None
     return user
+
+
+async def account_row(user_id: UUID | str) -> dict:
+    try:
+        key = user_id if isinstance(user_id, UUID) else UUID(str(user_id))
+    except ValueError:
+        key = None
+    row = await User.select(User.id, User.email, User.suspended_at).where(User.id == key).first() if key else None
+    if row is None:
+        raise NotFound(_("No such account."))
+    return row
 
 
 # --- mailed tokens: address verification and password reset ------------------------------
@@ -285,11 +340,14 @@ async def _consume(token: str | None, purpose: str) -> UUID:
     return rows[0]["user"]
 
 
-async def send_verification_mail(user: CurrentUser, base_url: str) -> None:
+async def send_verification_mail(user: CurrentUser, base_url: str, actor: Actor | None = None) -> None:
+    """The verification mail again: asked by its owner, or by staff (`actor`: audited)."""
     if user.email_verified:
         raise Conflict(_("This address is already verified."), [FieldError("email", _("Already verified."))])
     async with transaction():
         await _mail_token(user.id, user.email, "", "verify", base_url)
+        if actor is not None:
+            await audit.record(actor, "account.verification_mail", f"account:{user.id}", "", {"email": user.email})
 
 
 async def verify_email(token: str | None) -> CurrentUser:

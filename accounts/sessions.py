@@ -88,7 +88,7 @@ def user_middleware_factory(app):
         session = scope.get("session")
         if isinstance(session, dict) and session.get("uid"):
             user = await load_user(session["uid"])
-            if user is None or user.auth_epoch != session.get("epoch"):
+            if user is None or user.suspended or user.auth_epoch != session.get("epoch"):
                 user = None
                 scope["session"] = Empty  # ended elsewhere: forget it
             elif user.language != current_language():

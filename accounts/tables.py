@@ -24,6 +24,9 @@ class User(Table, tablename="account"):
     # The language the person last read the site in: mails sent to them by others (staff
     # decisions, reminders) are written in it. Empty until known.
     language = Varchar(length=8, null=False, default="")
+    # Set by staff: a suspended account cannot sign in and its sessions have ended; nothing
+    # it did is deleted.
+    suspended_at = Timestamptz(null=True, default=None)
 
 
 class UserRole(Table, tablename="account_role"):

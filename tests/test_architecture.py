@@ -103,3 +103,23 @@ def test_path_and_query_integers_use_the_bounded_types_of_core_schemas():
     offenders = [f"{p.relative_to(ROOT)}:{n}" for p in _sources(*DOMAINS) if p.name != "schemas.py"
                  for n, line in enumerate(p.read_text().splitlines(), 1) if bare.search(line)]
     assert offenders == []
+
+
+def test_the_staff_console_is_read_by_none_and_its_role_files_import_only_from_their_left():
+    """`reports/console/` (the dashboard, People, the audit log in words) reads every domain;
+    only main.py wires it. Inside it: rules → labels → queries → api / pages / people."""
+    readers = sorted(str(p.relative_to(ROOT)) for p in _sources(*DOMAINS) + [ROOT / "cli.py"]
+                     if "reports/console" not in p.as_posix()
+                     and any(m.startswith("reports.console") for m in _imports(p)))
+    assert readers == []
+    order = ["rules", "labels", "queries", "api", "pages", "people"]
+    offenders = {}
+    for p in sorted((ROOT / "reports" / "console").glob("*.py")):
+        if p.stem not in order:
+            continue
+        rank = order.index(p.stem)
+        bad = [m for m in _imports(p) if m.startswith("reports.console.")
+               and m.split(".")[-1] in order and order.index(m.split(".")[-1]) >= min(rank, 3)]
+        if bad:
+            offenders[p.stem] = bad
+    assert offenders == {}

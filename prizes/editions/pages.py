@@ -163,11 +163,6 @@ class StaffEditionPagesController(Controller):
         )
         return Template("prizes/staff_edition.html", context=context, status_code=status)
 
-    @get("/")
-    async def index(self) -> Redirect:
-        year = await queries.current_year(utcnow())
-        return Redirect(f"/staff/editions/{year}", status_code=303)
-
     @get("/editions/{year:int}")
     async def show(self, request: Request, year: Year, saved: FromQuery[str | None] = None) -> Template:
         notice = {"phase": _("The phase was moved."), "dates": _("The dates were saved."),

@@ -28,4 +28,13 @@ GUARDED = [
     ("POST", "/staff/results/{year}/publish/cancel", "staff", None, "page"),
     ("GET", "/staff/reports/{year}", "staff", None, "page"),
     ("POST", "/staff/reports/{year}/build", "staff", None, "page"),
+    # the staff console (reports/console/)
+    ("GET", "/staff/audit", "staff", None, "page"),
+    ("GET", "/staff/audit.csv", "staff", None, "page"),
+    ("GET", "/api/audit", "staff", None, "api"),
+    ("GET", "/staff/people", "staff", None, "page"),
+    ("GET", "/staff/people/{account_id}", "staff", None, "page"),
+    ("POST", "/staff/people/{account_id}/roles", "staff", {"change": "grant", "role": "judge", "reason": "r"}, "page"),
+    ("POST", "/staff/people/{account_id}/verification-mail", "staff", None, "page"),
+    ("POST", "/staff/people/{account_id}/suspension", "staff", {"suspend": "yes", "reason": "r"}, "page"),
 ]

@@ -1,0 +1,28 @@
+"""The staff console's JSON: the audit log (`GET /api/audit`), with the page's filters."""
+
+from __future__ import annotations
+
+from litestar import Controller, get
+from litestar.params import FromQuery
+
+from accounts.guards import requires_staff
+from core.schemas import Page
+from reports.console.queries import audit_filters, described
+
+
+class AuditApiController(Controller):
+    path = "/api/audit"
+    tags = ["staff"]
+    guards = [requires_staff]
+
+    @get("/", summary="The audit log, newest first, in words (staff)")
+    async def entries(self, edition: FromQuery[str | None] = None, actor: FromQuery[str | None] = None,
+                      kind: FromQuery[str | None] = None, since: FromQuery[str | None] = None,
+                      until: FromQuery[str | None] = None, offset: FromQuery[int] = 0,
+                      limit: FromQuery[int] = 50) -> Page:
+        f = audit_filters(edition, actor, kind, since, until, offset, limit)
+        rows, total = await described(f)
+        items = [{"id": r["id"], "at": r["at"].isoformat(), "actor": r["actor"], "actor_email": r["actor_email"],
+                  "action": r["action"], "summary": r["summary"], "reason": r["reason"], "object": r["subject"],
+                  "details": r["details"]} for r in rows]
+        return Page(items=items, total=total, offset=f.offset, limit=f.limit)
