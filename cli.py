@@ -38,6 +38,34 @@ def cmd_migrate(args, settings: Settings) -> int:
     return 0
 
 
+def install_pdf_fonts(var_dir: Path, missing=None) -> list[str] | None:
+    """The README's serve command is the project's set-up on a newcomer's machine: when the
+    Noto fonts that the PDFs need (reports.exporters.PDF_FONT_FAMILIES) are missing and this
+    is Debian run as root, they are installed in the background with apt-get (log in
+    var/fonts-install.log) while the site starts. Answers the apt-get command started, or None.
+    PRIZES_INSTALL_FONTS=0 turns it off (a production machine has them installed with it)."""
+    import shutil
+    import subprocess
+
+    if os.environ.get("PRIZES_INSTALL_FONTS", "1") == "0" or os.geteuid() != 0 or not shutil.which("apt-get"):
+        return None
+    if missing is None:
+        from reports.exporters import missing_pdf_fonts
+
+        missing = missing_pdf_fonts()
+    packages = sorted(set(missing.values()))
+    if not packages:
+        return None
+    command = ["apt-get", "install", "-y", "-q", *packages]
+    print(f"installing the fonts the PDFs need, in the background: {' '.join(command)}", file=sys.stderr, flush=True)
+    var_dir.mkdir(parents=True, exist_ok=True)
+    with open(var_dir / "fonts-install.log", "ab") as log:
+        script = f"{' '.join(command)} || {{ apt-get update -q && {' '.join(command)}; }}"
+        subprocess.Popen(["sh", "-c", script], stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+                         env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    return command
+
+
 def cmd_serve(args, settings: Settings) -> int:
     from granian import Granian
     from granian.constants import Interfaces
@@ -45,6 +73,8 @@ def cmd_serve(args, settings: Settings) -> int:
     workers = args.workers or (1 if settings.is_sqlite else max(2, os.cpu_count() or 2))
     if not args.no_migrate:
         _migrate(settings)
+    if settings.is_sqlite:
+        install_pdf_fonts(settings.var_dir)
     embedded = None
     if not settings.redis_url:
         # Started here, before any worker, and shared by all of them through REDIS_URL.

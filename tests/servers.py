@@ -17,7 +17,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 # Cheap password hashing; no edition cache nor page cache, since tests change the database directly.
 CHEAP = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST": "1024", "ARGON2_PARALLELISM": "1", "EDITION_CACHE_SECONDS": "0",
-         "PAGE_CACHE_ENTRIES": "0"}
+         "PAGE_CACHE_ENTRIES": "0",
+         "PRIZES_INSTALL_FONTS": "0"}
 
 
 def _env(**extra: str) -> dict[str, str]:

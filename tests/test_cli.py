@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import time
 from datetime import timedelta
 
 import httpx
@@ -100,3 +102,24 @@ async def test_several_workers_move_the_phase_exactly_once(client, redis_url):
         assert httpx.get(f"{base}/api/editions/current").json()["phase"] == "nomination"
     assert (await Edition.select(Edition.phase).first())["phase"] == "nomination"
     assert await AuditEntry.count().where(AuditEntry.action == "edition.phase") == 1
+
+
+def test_serving_the_embedded_default_installs_missing_pdf_fonts_in_the_background(tmp_path, monkeypatch):
+    import shutil
+
+    from cli import install_pdf_fonts
+
+    assert install_pdf_fonts(tmp_path, missing={}) is None  # nothing missing: nothing run
+    monkeypatch.setenv("PRIZES_INSTALL_FONTS", "0")
+    assert install_pdf_fonts(tmp_path, missing={"Noto Sans": "fontconfig"}) is None  # turned off
+    monkeypatch.setenv("PRIZES_INSTALL_FONTS", "1")
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        pytest.skip("needs Debian's apt-get as root")
+    # a package every machine with WeasyPrint has: apt-get really runs, and finds it installed
+    command = install_pdf_fonts(tmp_path, missing={"Noto Sans": "fontconfig"})
+    assert command == ["apt-get", "install", "-y", "-q", "fontconfig"]
+    log = tmp_path / "fonts-install.log"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and "fontconfig" not in (log.read_text(errors="replace") if log.exists() else ""):
+        time.sleep(0.5)
+    assert "fontconfig" in log.read_text(errors="replace")
