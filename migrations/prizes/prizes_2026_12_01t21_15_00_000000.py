@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.querystring import QueryString
 
 from core.db import engine_of
 
@@ -21,22 +22,25 @@ async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="prizes", description=DESCRIPTION)
 
     async def titles():
-        engine = engine_of()
-        await engine.run_ddl("ALTER TABLE \"category\" ADD COLUMN \"titles\" JSON NOT NULL DEFAULT '{}'")
-        defaults = json.loads(DEFAULTS.read_text(encoding="utf-8"))
-        rows = await engine.run_querystring(_query('SELECT "id", "code", "title" FROM "category"'))
-        for row in rows:
-            found = dict(defaults.get(row["code"], {}))
-            found["en"] = row["title"]
-            await engine.run_querystring(
-                _query('UPDATE "category" SET "titles" = {} WHERE "id" = {}', json.dumps(found, ensure_ascii=False),
-                       row["id"]))
+        await engine_of().run_ddl("ALTER TABLE \"category\" ADD COLUMN \"titles\" JSON NOT NULL DEFAULT '{}'")
+        await fill_titles()
 
     manager.add_raw(titles)
     return manager
 
 
-def _query(template: str, *values):
-    from piccolo.querystring import QueryString
+async def fill_titles() -> None:
+    """Every category's titles: the file's for its code, its stored English title kept."""
+    engine = engine_of()
+    defaults = json.loads(DEFAULTS.read_text(encoding="utf-8"))
+    rows = await engine.run_querystring(_query('SELECT "id", "code", "title" FROM "category"'))
+    for row in rows:
+        found = dict(defaults.get(row["code"], {}))
+        found["en"] = row["title"]
+        await engine.run_querystring(
+            _query('UPDATE "category" SET "titles" = {} WHERE "id" = {}', json.dumps(found, ensure_ascii=False),
+                   row["id"]))
 
+
+def _query(template: str, *values) -> QueryString:
     return QueryString(template, *values)
