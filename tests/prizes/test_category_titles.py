@@ -175,3 +175,21 @@ async def test_the_staff_page_saves_and_shows_errors_next_to_the_field(client, s
     row = await Category.select(Category.titles).where(Category.code == "C9").first()
     titles = row["titles"] if isinstance(row["titles"], dict) else json.loads(row["titles"])
     assert titles["ar"] == "وسائط الإعلام"
+
+
+async def test_the_vote_and_project_pages_show_the_readers_language(app, client):
+    from tests.voting.factories import nominated
+
+    await set_phase(app, "voting")
+    nid = await nominated(app, category="C7.4", title="Mobile records")
+    vote = await client.get(f"/vote/{nid}", headers={"Accept-Language": "ar"})
+    assert vote.status_code == 200 and AR_HEALTH in vote.text
+    project_page = await client.get(f"/projects/{nid}", headers={"Accept-Language": "fr"})
+    assert project_page.status_code == 200 and FR_HEALTH in project_page.text
+    english = await client.get(f"/vote/{nid}", headers={"Accept-Language": "en"})
+    assert "ICT applications: e-health" in english.text and AR_HEALTH not in english.text
+
+
+async def test_the_staff_rankings_page_shows_the_readers_language(staff, year):
+    page = await staff.get(f"/staff/judging/{year}/rankings?category=C7.4", headers={"Accept-Language": "zh"})
+    assert page.status_code == 200 and "信息通信技术应用：电子卫生" in page.text
