@@ -193,3 +193,20 @@ async def test_the_vote_and_project_pages_show_the_readers_language(app, client)
 async def test_the_staff_rankings_page_shows_the_readers_language(staff, year):
     page = await staff.get(f"/staff/judging/{year}/rankings?category=C7.4", headers={"Accept-Language": "zh"})
     assert page.status_code == 200 and "信息通信技术应用：电子卫生" in page.text
+
+
+async def test_the_results_mail_names_the_category_in_the_owners_language(app, staff, year):
+    from accounts.tables import User
+    from core.tables import OutgoingMail
+    from tests.factories import one_step_publication
+    from tests.reports.factories import add_project
+
+    project = await add_project(app, "C7.4", title="Télémédecine", entity_name="Entité")
+    await User.update({User.language: "fr"}).where(User.email == "owner@example.org")
+    await set_phase(app, "selection")
+    assert (await staff.put(f"/api/editions/{year}/winners", json={"C7.4": [project]})).status_code == 200
+    await one_step_publication(staff, year)
+    await set_phase(app, "announcement")
+    assert (await staff.post(f"/api/editions/{year}/publish")).status_code == 200
+    [mail] = await OutgoingMail.select(OutgoingMail.body_text).where(OutgoingMail.kind == "results")
+    assert f"C7.4 — {FR_HEALTH}" in mail["body_text"]
