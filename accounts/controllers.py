@@ -32,6 +32,7 @@ from accounts.schemas import (
 )
 from accounts.sessions import sign_in, sign_out
 from core.clock import utcnow
+from core.schemas import Limit, Offset
 from core.errors import DomainError
 from core.i18n import LANGUAGE_COOKIE, LANGUAGES, current_language
 from core.i18n import gettext as _
@@ -154,7 +155,7 @@ class AccountsApiController(Controller):
 
     @get("/", guards=[requires_staff], summary="Find accounts by address or name (staff)")
     async def list_accounts(self, q: FromQuery[str | None] = None, role: FromQuery[str | None] = None,
-                            offset: FromQuery[int] = 0, limit: FromQuery[int] = 20) -> AccountPage:
+                            offset: Offset = 0, limit: Limit = 20) -> AccountPage:
         items, total = await queries.list_accounts(q, role, offset, limit)
         offset, limit = max(0, offset), min(max(1, limit), queries.MAX_LIMIT)
         return AccountPage(items=[AccountListItem.of(i) for i in items], total=total, offset=offset, limit=limit)

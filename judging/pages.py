@@ -325,7 +325,7 @@ class StaffJudgingPagesController(Controller):
         edition = await queries.edition_year(year, utcnow())
         category = category or edition.categories[0][0]
         result = await queries.ranking(year, category, round_)
-        titles = dict(edition.categories)
+        titles = dict(edition.categories_in())
         return Template("judging/staff_rankings.html", context=page_context(
             request, edition=edition, round=round_, round_label=round_label(round_), rounds=_round_choices(),
             category=result.category, category_title=titles.get(result.category, ""), result=result,

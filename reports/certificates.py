@@ -71,7 +71,7 @@ async def _work_out(viewer: CurrentUser, nomination_id: str, store: BookStore) -
                      if state.published_at else _("Preview — not published"))
         return render_certificate_html(CertificateData(
             year=item["year"], kind=item["status"], title=item["title"], entity=item["entity_name"],
-            category_code=item["category"], category_title=dict(edition.categories).get(item["category"], ""),
+            category_code=item["category"], category_title=edition.category_title(item["category"]),
             date_line=date_line,
         ))
 

@@ -59,6 +59,9 @@ GUARDED = [
     ("POST", "/staff/editions/{year}/dates", "staff", {"reason": "none"}, "page"),
     ("POST", "/staff/editions/{year}/settings", "staff", {"shortlist_size": "5"}, "page"),
     ("POST", "/staff/editions", "staff", {"year": "2098"}, "page"),
+    ("GET", "/staff/editions/{year}/categories", "staff", None, "page"),
+    ("POST", "/staff/editions/{year}/categories/{code}", "staff", {"title_en": "Media"}, "page"),
+    ("PATCH", "/api/editions/{year}/categories/{code}", "staff", {"titles": {"en": "Media"}}, "api"),
 ]
 
 # Each domain lists its own guarded routes in tests/<domain>/routes.py (a GUARDED list of the

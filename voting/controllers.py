@@ -247,7 +247,7 @@ class VotePagesController(Controller):
 async def _category_titles(year: int) -> list[tuple[str, str]]:
     from prizes.editions.queries import get_edition
 
-    return list((await get_edition(year)).categories)
+    return list((await get_edition(year)).categories_in())
 
 
 class StaffVotingPagesController(Controller):

@@ -98,7 +98,7 @@ class LedgerPagesController(Controller):
     async def integrity(self, request: Request, year: Year) -> Template:
         edition = await ledger.open_edition(year, utcnow())
         report = await ledger.integrity(edition)
-        titles = dict((await get_edition(year)).categories)
+        titles = dict((await get_edition(year)).categories_in())
         context = page_context(request, report=report, titles=titles, edition=edition.state,
                                rules_lines=rules_in_words(edition.state), void_labels=void_labels())
         return Template("voting/integrity.html", context=context)

@@ -12,7 +12,7 @@ from uuid import UUID
 from piccolo.query.functions.aggregate import Count
 
 from prizes.editions.queries import state_of
-from prizes.editions.rules import EditionState, PhaseWindow
+from prizes.editions.rules import EditionState, PhaseWindow, category_title, titles_of
 from prizes.editions.tables import Category, Edition, EditionPhase
 from prizes.nominations.rules import NOMINATED_STATUSES
 from prizes.nominations.tables import Nomination
@@ -225,11 +225,11 @@ async def project_summary(nomination_id: UUID) -> dict:
     """What the vote page shows of a project (its public fields only)."""
     row = await Nomination.select(
         Nomination.title, Nomination.entity_name, Nomination.country, Nomination.short_description,
-        Nomination.category.code, Nomination.category.title,
+        Nomination.category.code, Nomination.category.title, Nomination.category.titles,
     ).where(Nomination.id == nomination_id).first()
     return {"title": row["title"], "entity_name": row["entity_name"], "country": row["country"],
             "short_description": row["short_description"], "category": row["category.code"],
-            "category_title": row["category.title"]}
+            "category_title": category_title(titles_of(row["category.titles"]), row["category.title"])}
 
 
 async def nominated_by_category(edition_id: int) -> dict[str, list[dict]]:

@@ -9,8 +9,8 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from accounts.guards import current_user, requires_staff
 from core.clock import utcnow
 from core.schemas import Year
-from prizes.editions import queries, services
-from prizes.editions.schemas import EditionIn, EditionOut, EditionPatch, PhaseIn
+from prizes.editions import queries, services, titles
+from prizes.editions.schemas import CategoryTitlesIn, EditionIn, EditionOut, EditionPatch, PhaseIn
 from prizes.editions.services import PhaseDates
 
 
@@ -52,3 +52,10 @@ class EditionApiController(Controller):
         now = utcnow()
         edition = await services.move_phase(year, data.phase, data.reason, current_user(request).as_actor(), now)
         return EditionOut.of(edition, now)
+
+    @patch("/{year:int}/categories/{code:str}", guards=[requires_staff], summary="Correct a category's titles")
+    async def category_titles(self, request: Request, year: Year, code: FromPath[str],
+                              data: JSONBody[CategoryTitlesIn]) -> EditionOut:
+        edition = await titles.update_category_titles(year, code, data.titles, current_user(request).as_actor(),
+                                                      data.reason)
+        return EditionOut.of(edition, utcnow())

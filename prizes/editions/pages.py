@@ -14,10 +14,11 @@ from accounts.guards import current_user, requires_staff
 from core import audit
 from core.clock import utcnow
 from core.errors import DomainError, FieldError, InvalidInput
+from core.i18n import OFFICIAL_LANGUAGES, language_tag
 from core.i18n import gettext as _
 from core.templating import page_context
 from core.schemas import Year
-from prizes.editions import queries, services
+from prizes.editions import queries, services, titles
 from prizes.editions.labels import PHASE_LABELS, rules_in_words
 from prizes.editions.rules import FROZEN_SETTINGS, PHASES, SETTINGS_SPEC, enters_vote
 from prizes.editions.services import PhaseDates
@@ -126,6 +127,9 @@ def describe_change(entry: dict) -> str:
         if "time_zone" in details:
             parts.append(_("time zone"))
         return _("Changed %(what)s", what="; ".join(parts))
+    if action == "edition.category_titles":
+        return _("Titles of category %(code)s corrected: %(languages)s", code=details.get("code", "?"),
+                 languages=", ".join(sorted(details.get("titles") or {})))
     if action == "edition.create":
         return _("Edition created")
     if action == "edition.rules_frozen":
@@ -233,3 +237,30 @@ class StaffEditionPagesController(Controller):
             fields = error.fields or [FieldError("year", error.detail)]
             return await self._render(request, latest, error.status_code, fields, data)
         return Redirect(f"/staff/editions/{year}?saved=created", status_code=303)
+
+    async def _titles_page(self, request: Request, year: int, status: int = 200, errors=(), code=None, form=None,
+                           saved=None) -> Template:
+        edition = await queries.get_edition(year)
+        context = page_context(
+            request, edition=edition,
+            languages=[(lang, name, language_tag(lang)) for lang, name in OFFICIAL_LANGUAGES.items()],
+            errors={e.key: e.message for e in errors}, failed=code, form=form or {},
+            notice=_("The titles of %(code)s were saved.", code=saved) if saved else None,
+        )
+        return Template("prizes/staff_category_titles.html", context=context, status_code=status)
+
+    @get("/editions/{year:int}/categories")
+    async def category_titles(self, request: Request, year: Year,
+                              saved: FromQuery[str | None] = None) -> Template:
+        edition = await queries.get_edition(year)
+        return await self._titles_page(request, year, saved=saved if saved in dict(edition.categories) else None)
+
+    @post("/editions/{year:int}/categories/{code:str}", status_code=303)
+    async def save_category_titles(self, request: Request, year: Year, code: FromPath[str],
+                                   data: FormBody) -> Response:
+        given = {lang: data.get(f"title_{lang}", "") for lang in OFFICIAL_LANGUAGES}
+        try:
+            await titles.update_category_titles(year, code, given, current_user(request).as_actor(), data.get("reason"))
+        except InvalidInput as error:
+            return await self._titles_page(request, year, 422, error.fields, code, data)
+        return Redirect(f"/staff/editions/{year}/categories?saved={code}", status_code=303)

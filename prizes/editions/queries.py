@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import time
 from datetime import datetime
-from typing import Awaitable, Callable, Iterable, TypeVar
+from typing import Awaitable, Callable, Iterable, Mapping, TypeVar
 
 from core.errors import NotFound
 from core.i18n import gettext as _
-from prizes.editions.rules import FROZEN_SETTINGS, PHASES, EditionState, PhaseWindow
+from prizes.editions.rules import FROZEN_SETTINGS, PHASES, EditionState, PhaseWindow, titles_of
 from prizes.editions.tables import Category, Edition, EditionPhase
 
 T = TypeVar("T")
@@ -52,7 +52,8 @@ def settings_of(raw) -> dict:
     return dict(raw or {})
 
 
-def state_of(row: dict, windows: Iterable[PhaseWindow], categories: Iterable[tuple[str, str]]) -> EditionState:
+def state_of(row: dict, windows: Iterable[PhaseWindow], categories: Iterable[tuple[str, str]],
+             titles: Mapping[str, Mapping[str, str]] | None = None) -> EditionState:
     """An edition row (year, phase, phase_changed_at, time_zone, settings) with its phase
     windows (any order) and its categories, as the plain `EditionState` every rule takes.
     Once the rules are frozen, their values are the settings' (they can no longer differ)."""
@@ -70,6 +71,7 @@ def state_of(row: dict, windows: Iterable[PhaseWindow], categories: Iterable[tup
         categories=tuple(categories),
         settings=settings,
         rules_json=rules_json or None,
+        titles=dict(titles or {}),
     )
 
 
@@ -78,13 +80,14 @@ async def _state(row: dict) -> EditionState:
         EditionPhase.edition == row["id"]
     )
     categories = (
-        await Category.select(Category.code, Category.title)
+        await Category.select(Category.code, Category.title, Category.titles)
         .where(Category.edition == row["id"])
         .order_by(Category.position)
         .order_by(Category.id)
     )
     return state_of(row, (PhaseWindow(w["name"], w["opens_at"], w["closes_at"]) for w in windows),
-                    ((c["code"], c["title"]) for c in categories))
+                    [(c["code"], c["title"]) for c in categories],
+                    {c["code"]: titles_of(c["titles"]) for c in categories})
 
 
 async def edition_row(year: int) -> dict:

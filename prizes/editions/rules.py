@@ -8,15 +8,19 @@ rule holds even before it does, so a deadline is strict to the second.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import FieldError
+from core.i18n import OFFICIAL_LANGUAGES, current_language
 from core.i18n import gettext as _
+from core.validation import clean_text
 
 PHASES = ("submission", "nomination", "voting", "selection", "announcement")
 DEFAULT_TIME_ZONE = "Europe/Zurich"
@@ -102,6 +106,54 @@ DEFAULT_CATEGORIES: tuple[tuple[str, str], ...] = (
     ("C11", "International and regional cooperation"),
 )
 
+# The titles in the six languages (the WSIS action lines as the UN writes them): the seed of
+# new editions' and migrated categories' `titles`, then data staff can correct.
+CATEGORY_TITLES_FILE = Path(__file__).with_name("category_titles.json")
+CATEGORY_TITLE_MAX = 200
+
+
+@functools.cache
+def _default_titles() -> dict[str, dict[str, str]]:
+    return json.loads(CATEGORY_TITLES_FILE.read_text(encoding="utf-8"))
+
+
+def default_titles(code: str, english: str) -> dict[str, str]:
+    """A category's titles by language from the file, its English being `english`."""
+    return {**_default_titles().get(code, {}), "en": english}
+
+
+def category_title(titles: Mapping[str, str] | None, english: str, language: str | None = None) -> str:
+    """THE title of a category for a reader: in `language` (the reader's when None), else in
+    English (its stored `title`). Every page and mail shows a category title through this."""
+    found = titles or {}
+    return found.get(language or current_language()) or found.get("en") or english
+
+
+def titles_of(raw) -> dict[str, str]:
+    """Stored titles: JSON text on SQLite, a mapping on PostgreSQL."""
+    if isinstance(raw, str):
+        raw = json.loads(raw or "{}")
+    return {k: v for k, v in dict(raw or {}).items() if isinstance(v, str)}
+
+
+def check_titles(errors, titles: object) -> dict[str, str]:
+    """Titles by language, as given (a partial set replaces only those): each language one of
+    the six, each title non-empty text of at most CATEGORY_TITLE_MAX characters."""
+    if not isinstance(titles, Mapping) or not titles:
+        errors.add("titles", _("Give at least one title, by language."))
+        return {}
+    cleaned: dict[str, str] = {}
+    for language, title in titles.items():
+        key = f"titles.{language}"
+        if language not in OFFICIAL_LANGUAGES:
+            errors.add(key, _("Unknown language; use one of: %(languages)s.", languages=", ".join(OFFICIAL_LANGUAGES)))
+            continue
+        if not isinstance(title, str):
+            errors.add(key, _("This field is required."))
+            continue
+        cleaned[language] = clean_text(errors, key, title, max_length=CATEGORY_TITLE_MAX)
+    return cleaned
+
 
 @dataclass(frozen=True)
 class PhaseWindow:
@@ -123,6 +175,15 @@ class EditionState:
     settings: Mapping[str, object] = field(default_factory=dict)
     # The canonical JSON of the frozen counting rules, null until the vote first opened.
     rules_json: str | None = None
+    # Each category's titles by language ({code: {language: title}}).
+    titles: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def category_title(self, code: str, language: str | None = None) -> str:
+        return category_title(self.titles.get(code), dict(self.categories).get(code, code), language)
+
+    def categories_in(self, language: str | None = None) -> tuple[tuple[str, str], ...]:
+        """(code, title) in `language` (the reader's when None), English where missing."""
+        return tuple((code, category_title(self.titles.get(code), title, language)) for code, title in self.categories)
 
     @property
     def rules(self) -> dict:

@@ -19,6 +19,15 @@ class PhaseOut(msgspec.Struct):
 class CategoryOut(msgspec.Struct):
     code: str
     title: str
+    # The title in each language ({language: title}); `title` is the English one.
+    titles: dict[str, str] = {}
+
+
+class CategoryTitlesIn(Strict):
+    """`PATCH /api/editions/{year}/categories/{code}`: titles by language (those given replace)."""
+
+    titles: dict[str, str]
+    reason: str | None = None
 
 
 class EditionOut(msgspec.Struct):
@@ -39,7 +48,8 @@ class EditionOut(msgspec.Struct):
             phase=edition.phase_at(now),
             time_zone=edition.time_zone,
             phases=[PhaseOut(w.name, iso(w.opens_at), iso(w.closes_at)) for w in edition.windows],
-            categories=[CategoryOut(code, title) for code, title in edition.categories],
+            categories=[CategoryOut(code, title, dict(edition.titles.get(code, {"en": title})))
+                        for code, title in edition.categories],
             settings=settings,
             rules=edition.rules,
             rules_fingerprint=edition.rules_fingerprint,

@@ -22,6 +22,7 @@ from prizes.editions import queries
 from prizes.editions.labels import PHASE_LABELS
 from prizes.editions.rules import (
     DEFAULT_CATEGORIES,
+    default_titles,
     DEFAULT_TIME_ZONE,
     FROZEN_SETTINGS,
     PHASES,
@@ -100,7 +101,9 @@ def require_phase(edition: EditionState, phase: str, now: datetime) -> None:
         )
 
 
-async def _insert_edition(year: int, time_zone: str, settings: dict, windows: list[PhaseWindow], categories, now) -> None:
+async def _insert_edition(year: int, time_zone: str, settings: dict, windows: list[PhaseWindow], categories, now,
+                          titles=None) -> None:
+    """`titles` ({code: {language: title}}, a copied edition's): the file's defaults otherwise."""
     edition = Edition(
         year=year,
         phase="submission",
@@ -114,7 +117,10 @@ async def _insert_edition(year: int, time_zone: str, settings: dict, windows: li
         *[EditionPhase(edition=edition.id, name=w.name, opens_at=w.opens_at, closes_at=w.closes_at) for w in windows]
     )
     await Category.insert(
-        *[Category(edition=edition.id, code=code, title=title, position=i) for i, (code, title) in enumerate(categories)]
+        *[Category(edition=edition.id, code=code, title=title, position=i,
+                   titles=json.dumps({**default_titles(code, title), **dict((titles or {}).get(code, {})), "en": title},
+                                     ensure_ascii=False))
+          for i, (code, title) in enumerate(categories)]
     )
 
 
@@ -167,7 +173,8 @@ async def create_edition(year: int, actor: Actor, now: datetime, reason: str = "
     ]
     try:
         async with transaction(public=True):
-            await _insert_edition(year, source.time_zone, dict(source.settings), windows, source.categories, now)
+            await _insert_edition(year, source.time_zone, dict(source.settings), windows, source.categories, now,
+                                  source.titles)
             await audit.record(actor, "edition.create", f"edition:{year}", reason, {"copied_from": source.year})
     except Exception as error:
         if is_unique_violation(error):
@@ -294,7 +301,8 @@ async def update_edition(
         for code, title in titles.items():
             if dict(current.categories)[code] != title:
                 changes.setdefault("categories", {})[code] = {"from": dict(current.categories)[code], "to": title}
-                await Category.update({Category.title: title}).where(
+                both = {**current.titles.get(code, {}), "en": title}
+                await Category.update({Category.title: title, Category.titles: json.dumps(both, ensure_ascii=False)}).where(
                     (Category.edition == row["id"]) & (Category.code == code)
                 )
         if changes:

@@ -45,4 +45,7 @@ class Category(Table, tablename="category"):
     edition = ForeignKey(Edition, null=False, on_delete=OnDelete.restrict)
     code = Varchar(length=16, null=False)
     title = Varchar(length=300, null=False)
+    # The title in each language, {language: title} (`en` equals `title`); shown through
+    # `prizes.editions.rules.category_title`, English when a language is missing.
+    titles = JSON(default="{}", null=False)
     position = Integer(null=False, default=0)

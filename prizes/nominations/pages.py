@@ -57,7 +57,7 @@ def _choices(edition) -> dict[str, list[tuple[str, str]]]:
 
     names = Locale.parse(current_language()).territories
     return {
-        "categories": [(code, f"{code} — {title}") for code, title in edition.categories],
+        "categories": [(code, f"{code} — {title}") for code, title in edition.categories_in()],
         "regions": [(r, _(REGION_LABELS[r])) for r in REGIONS],
         "stakeholders": [(s, _(STAKEHOLDER_LABELS[s])) for s in STAKEHOLDER_TYPES],
         "project_statuses": [(s, _(PROJECT_STATUS_LABELS[s])) for s in PROJECT_STATUSES],
@@ -221,7 +221,7 @@ class NominationPagesController(Controller):
         edition = await editions.get_edition(item["year"])
         photos = await images.list_images(item["id"], public=None if full else item)
         return Template("prizes/project.html", context=page_context(
-            request, item=item, full=full, edition=edition, categories=dict(edition.categories), photos=photos,
+            request, item=item, full=full, edition=edition, categories=dict(edition.categories_in()), photos=photos,
             region_labels=translated(REGION_LABELS),
             stakeholder_labels=translated(STAKEHOLDER_LABELS),
             status_labels=translated(STATUS_LABELS),

@@ -68,7 +68,7 @@ class ResultsPagesController(Controller):
         champions = await queries.laureates(year, "champion")
         photos = await images.images_of([UUID(i["id"]) for i in winners + champions])
         chapters = []
-        for code, title in edition.categories:
+        for code, title in edition.categories_in():
             chapters.append({"code": code, "title": title,
                              "winners": [i for i in winners if i["category"] == code],
                              "champions": [i for i in champions if i["category"] == code]})
@@ -146,7 +146,7 @@ class StaffResultsPagesController(Controller):
         standing = await queries.decisions(year)
         by_category = []
         access = request.app.state["nomination_access"]
-        for code, title in edition.categories:
+        for code, title in edition.categories_in():
             finalists = [o for o in overview if o["category"] == code]
             if finalists:
                 by_category.append({"code": code, "title": title, "finalists": finalists,

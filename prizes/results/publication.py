@@ -26,7 +26,7 @@ from core.i18n import in_language
 from core.mail import Mail, enqueue
 from core.templating import render_text
 from prizes.editions import queries as editions
-from prizes.editions.rules import SETTINGS_SPEC
+from prizes.editions.rules import SETTINGS_SPEC, category_title, titles_of
 from prizes.editions.services import require_phase
 from prizes.editions.tables import Edition
 from prizes.nominations.rules import LAUREATE_STATUSES
@@ -50,6 +50,7 @@ async def _laureates(edition_id: int) -> list[dict]:
         Nomination.id, Nomination.title, Nomination.status, Nomination.owner.email.as_alias("email"),
         Nomination.owner.language.as_alias("language"),
         Nomination.category.code.as_alias("code"), Nomination.category.title.as_alias("category_title"),
+        Nomination.category.titles.as_alias("category_titles"),
     ).where((Nomination.edition == edition_id) & Nomination.status.is_in(list(LAUREATE_STATUSES)))
 
 
@@ -207,7 +208,7 @@ async def release_due(now: datetime, base_url: str) -> list[int]:
                                  if won else
                                  _("WSIS Prizes %(year)s: “%(title)s” is a champion", year=year, title=item["title"])),
                         text=render_text("mail/prizes/results_published.txt", title=item["title"], winner=won,
-                                         year=year, category=f"{item['code']} — {item['category_title']}",
+                                         year=year, category=f"{item['code']} — {category_title(titles_of(item['category_titles']), item['category_title'])}",
                                          results_link=f"{base_url}/results/{year}",
                                          certificate_link=f"{base_url}/api/nominations/{item['id']}/certificate.pdf",
                                          book_link=f"{base_url}/reports/{year}/success-stories.pdf"),

@@ -18,6 +18,7 @@ from core.clock import utcnow
 from core.errors import NotFound
 from core.i18n import gettext as _
 from prizes.editions import queries as editions
+from prizes.editions.rules import category_title, titles_of
 from prizes.editions.tables import Edition
 from prizes.nominations import queries as nominations
 from prizes.nominations.rules import FINALIST_STATUSES, count_words
@@ -162,10 +163,10 @@ async def laureates(year: int, status: str) -> list[dict]:
         Nomination.id, Nomination.title, Nomination.entity_name, Nomination.country, Nomination.region,
         Nomination.stakeholder_type, Nomination.website, Nomination.short_description,
         Nomination.category.code.as_alias("category"), Nomination.category.title.as_alias("category_title"),
-        Nomination.category.position.as_alias("position"),
+        Nomination.category.titles.as_alias("category_titles"), Nomination.category.position.as_alias("position"),
     ).where((Nomination.edition == state.edition_id) & (Nomination.status == status))
     rows.sort(key=lambda r: (r["position"], r["title"].casefold(), str(r["id"])))
-    return [{"id": str(r["id"]), "category": r["category"], "category_title": r["category_title"],
+    return [{"id": str(r["id"]), "category": r["category"], "category_title": category_title(titles_of(r["category_titles"]), r["category_title"]),
              "title": r["title"], "entity": r["entity_name"], "country": r["country"], "region": r["region"],
              "stakeholder_type": r["stakeholder_type"], "website": r["website"],
              "short_description": r["short_description"]} for r in rows]

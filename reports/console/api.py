@@ -6,7 +6,7 @@ from litestar import Controller, get
 from litestar.params import FromQuery
 
 from accounts.guards import requires_staff
-from core.schemas import Page
+from core.schemas import Limit, Offset, Page
 from reports.console.queries import audit_filters, described
 
 
@@ -18,8 +18,8 @@ class AuditApiController(Controller):
     @get("/", summary="The audit log, newest first, in words (staff)")
     async def entries(self, edition: FromQuery[str | None] = None, actor: FromQuery[str | None] = None,
                       kind: FromQuery[str | None] = None, since: FromQuery[str | None] = None,
-                      until: FromQuery[str | None] = None, offset: FromQuery[int] = 0,
-                      limit: FromQuery[int] = 50) -> Page:
+                      until: FromQuery[str | None] = None, offset: Offset = 0,
+                      limit: Limit = 50) -> Page:
         f = audit_filters(edition, actor, kind, since, until, offset, limit)
         rows, total = await described(f)
         items = [{"id": r["id"], "at": r["at"].isoformat(), "actor": r["actor"], "actor_email": r["actor_email"],

@@ -12,6 +12,7 @@ from litestar.response import Template
 
 from accounts.guards import requires_staff
 from core.clock import utcnow
+from core.schemas import Offset
 from core.exports import csv_text
 from core.i18n import current_language
 from core.i18n import gettext as _
@@ -91,7 +92,7 @@ class StaffConsoleController(Controller):
     @get("/audit")
     async def audit(self, request: Request, edition: FromQuery[str | None] = None, actor: FromQuery[str | None] = None,
                     kind: FromQuery[str | None] = None, since: FromQuery[str | None] = None,
-                    until: FromQuery[str | None] = None, offset: FromQuery[int] = 0) -> Template:
+                    until: FromQuery[str | None] = None, offset: Offset = 0) -> Template:
         f = queries.audit_filters(edition, actor, kind, since, until, offset, AUDIT_PAGE)
         rows, total = await queries.described(f)
         now = utcnow()

@@ -15,6 +15,7 @@ from litestar.response import Redirect, Template
 from accounts import administration, queries as accounts, services
 from accounts.guards import current_user, requires_staff
 from core.clock import utcnow
+from core.schemas import Offset
 from core.errors import DomainError, FieldError, InvalidInput
 from core.i18n import LANGUAGES, N_
 from core.i18n import gettext as _
@@ -42,7 +43,7 @@ class StaffPeoplePagesController(Controller):
 
     @get("/")
     async def index(self, request: Request, q: FromQuery[str | None] = None, role: FromQuery[str | None] = None,
-                    offset: FromQuery[int] = 0) -> Template:
+                    offset: Offset = 0) -> Template:
         offset = max(0, min(offset, 10**9))
         items, total = await accounts.list_accounts(q, role, offset, PAGE)
         return Template("reports/console/people.html", context=page_context(
