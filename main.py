@@ -61,6 +61,7 @@ from prizes.editions.api import EditionApiController
 from prizes.editions.pages import EditionPagesController, StaffEditionPagesController
 from prizes.editions.services import advance_due_phases, ensure_current_edition, use_rubric_source
 from prizes.nominations.api import (
+    AppealApiController,
     MediaController,
     NominatedListApiController,
     NominationApiController,
@@ -178,6 +179,7 @@ def create_app(settings: Settings | None = None, *, nomination_access: Nominatio
             StaffEditionPagesController,
             NominationApiController,
             NominatedListApiController,
+            AppealApiController,
             NominationImageApiController,
             MediaController,
             NominationPagesController,

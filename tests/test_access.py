@@ -56,6 +56,9 @@ GUARDED = [
     ("POST", "/staff/editions/{year}/dates", "staff", {"reason": "none"}, "page"),
     ("POST", "/staff/editions/{year}/settings", "staff", {"shortlist_size": "5"}, "page"),
     ("POST", "/staff/editions", "staff", {"year": "2098"}, "page"),
+    ("POST", "/api/nominations/{nid}/appeal", "verified", {"text": "x"}, "api"),
+    ("GET", "/api/editions/{year}/appeals", "staff", None, "api"),
+    ("POST", "/api/appeals/{appeal_id}/decision", "judge_or_staff", {"upheld": True, "reason": "x"}, "api"),
 ]
 
 # Each domain lists its own guarded routes in tests/<domain>/routes.py (a GUARDED list of the
