@@ -67,6 +67,7 @@ from prizes.nominations.api import (
     NominationApiController,
     NominationImageApiController,
 )
+from prizes.nominations.appeal_pages import AppealPagesController, StaffAppealPagesController
 from prizes.nominations.pages import (
     NominationPagesController,
     StaffNominationPagesController,
@@ -184,6 +185,8 @@ def create_app(settings: Settings | None = None, *, nomination_access: Nominatio
             MediaController,
             NominationPagesController,
             StaffNominationPagesController,
+            AppealPagesController,
+            StaffAppealPagesController,
             RubricApiController,
             JudgingApiController,
             JudgePagesController,

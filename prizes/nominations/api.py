@@ -157,11 +157,11 @@ class NominatedListApiController(Controller):
     async def confirm(self, request: Request, year: FromPath[int]) -> dict[str, int]:
         return await services.confirm_nominated(current_user(request).as_actor(), year, utcnow())
 
-    @get("/{year:int}/appeals", guards=[requires_staff], summary="The edition's eligibility appeals")
-    async def appeals(self, request: Request, year: FromPath[int], state: FromQuery[str | None] = None,
+    @get("/{year:int}/appeals", guards=[requires_staff], summary="The edition's eligibility appeals (`open=true`: awaiting a decision)")
+    async def appeals(self, request: Request, year: FromPath[int], open: FromQuery[bool] = False,
                       offset: FromQuery[int] = 0, limit: FromQuery[int] = 20) -> Page:
         offset, limit = max(0, offset), min(max(1, limit), 100)
-        items, total = await appeals.list_appeals(year, state == "open", offset, limit)
+        items, total = await appeals.list_appeals(year, open, offset, limit)
         return Page(items=items, total=total, offset=offset, limit=limit)
 
 

@@ -42,6 +42,7 @@ def _shape(row: dict) -> dict:
         "nomination": str(row["nomination"]),
         "title": row["nomination.title"],
         "category": row["nomination.category.code"],
+        "year": row["nomination.edition.year"],
         "owner_email": row["nomination.owner.email"],
         "eligibility_reason": row["nomination.eligibility_reason"],
         "status": row["nomination.status"],
@@ -55,7 +56,8 @@ def _shape(row: dict) -> dict:
 
 
 _SELECT = (Appeal.all_columns(), Appeal.nomination.title, Appeal.nomination.category.code,
-           Appeal.nomination.owner.email, Appeal.nomination.eligibility_reason, Appeal.nomination.status)
+           Appeal.nomination.owner.email, Appeal.nomination.eligibility_reason, Appeal.nomination.status,
+           Appeal.nomination.edition.year)
 
 
 # --- reads -----------------------------------------------------------------------------------------

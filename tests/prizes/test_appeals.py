@@ -209,19 +209,19 @@ async def test_a_judge_of_the_category_decides_a_judge_elsewhere_cannot(app, own
     from core.clock import utcnow
 
     nid, aid = await _appealed(app, owner, staff)
-    await make_user(app, "judge@example.org", roles=("judge",))
-    await make_user(app, "elsewhere@example.org", roles=("judge",))
-    await assign_judge("judge@example.org", "C7.4", None, Actor.system(), utcnow())
-    await assign_judge("elsewhere@example.org", "C1", None, Actor.system(), utcnow())
+    await make_user(app, "judge@panel.example.net", roles=("judge",))
+    await make_user(app, "elsewhere@panel.example.net", roles=("judge",))
+    await assign_judge("judge@panel.example.net", "C7.4", None, Actor.system(), utcnow())
+    await assign_judge("elsewhere@panel.example.net", "C1", None, Actor.system(), utcnow())
     async with await signed_in(app, "voter@example.org") as voter:
         assert (await voter.post(f"/api/appeals/{aid}/decision", json={"upheld": True, "reason": "x"})).status_code == 403
     from tests.factories import ApiClient
 
     elsewhere = ApiClient.extra(app)
-    await elsewhere.sign_in("elsewhere@example.org")
+    await elsewhere.sign_in("elsewhere@panel.example.net")
     assert (await elsewhere.post(f"/api/appeals/{aid}/decision", json={"upheld": True, "reason": "x"})).status_code == 404
     judge = ApiClient.extra(app)
-    await judge.sign_in("judge@example.org")
+    await judge.sign_in("judge@panel.example.net")
     assert (await judge.get("/api/editions/" + str((await judge.get("/api/editions/current")).json()["year"]) + "/appeals")).status_code == 403
     decided = await judge.post(f"/api/appeals/{aid}/decision", json={"upheld": True, "reason": "Clearly ICT"})
     assert decided.status_code == 200 and decided.json()["status"] == "nominated"
@@ -233,6 +233,6 @@ async def test_staff_list_the_appeals(app, client, owner, staff):
     listing = (await staff.get(f"/api/editions/{year}/appeals")).json()
     assert (listing["total"], listing["offset"], listing["limit"]) == (1, 0, 20)
     assert [i["id"] for i in listing["items"]] == [aid]
-    assert (await staff.get(f"/api/editions/{year}/appeals?state=open")).json()["total"] == 1
+    assert (await staff.get(f"/api/editions/{year}/appeals?open=true")).json()["total"] == 1
     assert (await client.get(f"/api/editions/{year}/appeals")).status_code == 401
     assert (await owner.get(f"/api/editions/{year}/appeals")).status_code == 403
