@@ -173,8 +173,9 @@ async def _appealed(app, owner, staff) -> tuple[str, str]:
 
 
 async def test_the_declarer_cannot_decide_another_staff_member_upholds(app, owner, staff):
-    await User.update({User.language: "fr"}).where(User.email == "owner@example.org")
     nid, aid = await _appealed(app, owner, staff)
+    # the owner last read the site in French; the decision is taken by someone reading English
+    await User.update({User.language: "fr"}).where(User.email == "owner@example.org")
     own = await staff.post(f"/api/appeals/{aid}/decision", json={"upheld": True, "reason": "I was wrong"})
     assert own.status_code == 403 and own.json()["extra"][0]["key"] == "decided_by"
     async with await signed_in(app, "second@example.org", roles=("staff",)) as second:
@@ -186,7 +187,7 @@ async def test_the_declarer_cannot_decide_another_staff_member_upholds(app, owne
         assert again.status_code == 409
     [mail] = await OutgoingMail.select().where(OutgoingMail.kind == "appeal_decided")
     assert mail["recipient"] == "owner@example.org"
-    assert "appel" in mail["subject"].lower() and "It is ICT" in mail["body_text"]  # in French, the owner's language
+    assert "recours" in mail["subject"] and "It is ICT" in mail["body_text"]  # in French, the owner's language
     [entry] = await entries(action="nomination.appeal_decided")
     assert entry["reason"] == "It is ICT" and entry["details"]["status"] == "nominated"
     year = (await owner.get("/api/editions/current")).json()["year"]
