@@ -237,3 +237,41 @@ async def test_staff_list_the_appeals(app, client, owner, staff):
     assert (await staff.get(f"/api/editions/{year}/appeals?open=true")).json()["total"] == 1
     assert (await client.get(f"/api/editions/{year}/appeals")).status_code == 401
     assert (await owner.get(f"/api/editions/{year}/appeals")).status_code == 403
+
+
+async def test_an_appeal_on_a_project_screened_again_since_cannot_be_upheld(app, owner, staff):
+    nid, aid = await _appealed(app, owner, staff)
+    async with await signed_in(app, "second@example.org", roles=("staff",)) as second:
+        await second.post(f"/api/nominations/{nid}/eligibility", json={"eligible": True, "reason": "second look"})
+        # the last screener is now the declarer, whatever the decision was
+        assert (await second.post(f"/api/appeals/{aid}/decision", json={"upheld": True, "reason": "y"})).status_code == 403
+    async with await signed_in(app, "third@example.org", roles=("staff",)) as third:
+        response = await third.post(f"/api/appeals/{aid}/decision", json={"upheld": True, "reason": "yes"})
+        assert response.status_code == 409 and response.json()["extra"][0]["key"] == "status"
+    assert (await Appeal.select(Appeal.decided_at).first())["decided_at"] is None  # nothing half-written
+    assert await OutgoingMail.count().where(OutgoingMail.kind == "appeal_decided") == 0
+
+
+async def test_the_staff_decision_form_names_a_missing_choice(app, owner, staff):
+    nid, aid = await _appealed(app, owner, staff)
+    async with await signed_in(app, "second@example.org", roles=("staff",)) as second:
+        token = await second.csrf()
+        page = await second.post(f"/staff/appeals/{aid}/decision", data={"reason": "x", "_csrf_token": token}, csrf=False)
+        assert page.status_code == 422 and "upheld or dismissed" in page.text
+        done = await second.post(f"/staff/appeals/{aid}/decision",
+                                 data={"upheld": "no", "reason": "Not ICT", "_csrf_token": token}, csrf=False)
+        assert done.status_code == 303
+        assert done.headers["location"].startswith(f"/staff/editions/")
+    assert (await Appeal.select(Appeal.upheld).first())["upheld"] is False
+
+
+async def test_the_owner_form_shows_the_error_and_keeps_the_text(app, owner, staff):
+    nid = await ineligible(app, owner, staff)
+    dashboard = await owner.get("/nominations")
+    assert f'href="/nominations/{nid}/appeal"' in dashboard.text
+    token = await owner.csrf()
+    short = await owner.post(f"/nominations/{nid}/appeal", data={"text": "too short", "_csrf_token": token}, csrf=False)
+    assert short.status_code == 422 and "now 2" in short.text and "too short</textarea>" in short.text
+    sent = await owner.post(f"/nominations/{nid}/appeal", data={"text": TEXT, "_csrf_token": token}, csrf=False)
+    assert sent.status_code == 303 and sent.headers["location"] == f"/nominations/{nid}/appeal?sent=1"
+    assert "Awaiting a decision." in (await owner.get(f"/nominations/{nid}/appeal")).text
