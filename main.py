@@ -65,11 +65,13 @@ from prizes.editions.api import EditionApiController
 from prizes.editions.pages import EditionPagesController, StaffEditionPagesController
 from prizes.editions.services import advance_due_phases, ensure_current_edition, use_rubric_source
 from prizes.nominations.api import (
+    AppealApiController,
     MediaController,
     NominatedListApiController,
     NominationApiController,
     NominationImageApiController,
 )
+from prizes.nominations.appeal_pages import AppealPagesController, StaffAppealPagesController
 from prizes.nominations.pages import (
     NominationPagesController,
     StaffNominationPagesController,
@@ -202,10 +204,13 @@ def create_app(settings: Settings | None = None, *, nomination_access: Nominatio
             StaffEditionPagesController,
             NominationApiController,
             NominatedListApiController,
+            AppealApiController,
             NominationImageApiController,
             MediaController,
             NominationPagesController,
             StaffNominationPagesController,
+            AppealPagesController,
+            StaffAppealPagesController,
             RubricApiController,
             JudgingApiController,
             JudgePagesController,

@@ -3,14 +3,14 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from prizes.editions.tables import Category, Edition, EditionPhase
-from prizes.nominations.tables import Nomination, NominationImage
+from prizes.nominations.tables import Appeal, Nomination, NominationImage
 from prizes.results.tables import ExtendedDescription, PublicationRequest
 
 APP_CONFIG = AppConfig(
     app_name="prizes",
     migrations_folder_path=str(Path(__file__).resolve().parent.parent / "migrations" / "prizes"),
     table_classes=[Edition, EditionPhase, Category, Nomination, NominationImage, ExtendedDescription,
-                   PublicationRequest],
+                   PublicationRequest, Appeal],
     migration_dependencies=["accounts.piccolo_app"],
     commands=[],
 )

@@ -62,6 +62,13 @@ GUARDED = [
     ("GET", "/staff/editions/{year}/categories", "staff", None, "page"),
     ("POST", "/staff/editions/{year}/categories/{code}", "staff", {"title_en": "Media"}, "page"),
     ("PATCH", "/api/editions/{year}/categories/{code}", "staff", {"titles": {"en": "Media"}}, "api"),
+    ("POST", "/api/nominations/{nid}/appeal", "verified", {"text": "x"}, "api"),
+    ("GET", "/api/editions/{year}/appeals", "staff", None, "api"),
+    ("POST", "/api/appeals/{appeal_id}/decision", "judge_or_staff", {"upheld": True, "reason": "x"}, "api"),
+    ("GET", "/nominations/{nid}/appeal", "user", None, "page"),
+    ("POST", "/nominations/{nid}/appeal", "verified", {"text": "x"}, "page"),
+    ("GET", "/staff/editions/{year}/appeals", "staff", None, "page"),
+    ("POST", "/staff/appeals/{appeal_id}/decision", "staff", {"upheld": "yes", "reason": "x"}, "page"),
 ]
 
 # Each domain lists its own guarded routes in tests/<domain>/routes.py (a GUARDED list of the

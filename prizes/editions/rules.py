@@ -43,6 +43,9 @@ SETTINGS_SPEC: dict[str, tuple[object, type, float | None, float | None]] = {
     # Robust rankings (judging/robustness.py): a category is a statistical tie when its leader
     # ranks first in fewer than this share of the bootstrap resamples of the panel.
     "tie_threshold": (0.9, float, 0.5, 1.0),
+    # Eligibility appeals (prizes/nominations/appeals.py): the days an owner has to appeal
+    # after the ineligibility decision was mailed (and before the vote opens).
+    "appeal_days": (7, int, 1, 60),
 }
 
 # The counting rules (SPEC §12): the settings that decide the outcome, frozen with the tie rule

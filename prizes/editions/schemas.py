@@ -94,6 +94,7 @@ class SettingsPatch(Strict):
     blind_judging: bool | msgspec.UnsetType = msgspec.UNSET
     publication_approvals: int | msgspec.UnsetType = msgspec.UNSET
     tie_threshold: float | msgspec.UnsetType = msgspec.UNSET
+    appeal_days: int | msgspec.UnsetType = msgspec.UNSET
 
     def given(self) -> dict[str, object]:
         return {f: getattr(self, f) for f in self.__struct_fields__ if getattr(self, f) is not msgspec.UNSET}

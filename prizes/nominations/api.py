@@ -22,9 +22,9 @@ from accounts.guards import (
 from core.clock import utcnow
 from core.schemas import Count, Limit, Offset, Page, Year, YearQuery, page_window
 from prizes.editions import queries as editions
-from prizes.nominations import images, queries, services
+from prizes.nominations import appeals, images, queries, services
 from prizes.nominations.queries import Filters
-from prizes.nominations.schemas import EligibilityIn, NominationIn
+from prizes.nominations.schemas import AppealDecisionIn, AppealIn, EligibilityIn, NominationIn
 
 
 class NominationApiController(Controller):
@@ -54,6 +54,11 @@ class NominationApiController(Controller):
     async def eligibility(self, request: Request, nomination_id: FromPath[str], data: JSONBody[EligibilityIn]) -> dict[str, Any]:
         return await services.decide_eligibility(current_user(request), nomination_id, data.eligible, data.reason,
                                                  utcnow(), request.app.state["nomination_access"])
+
+    @post("/{nomination_id:str}/appeal", status_code=HTTP_201_CREATED, guards=[requires_user, requires_verified],
+          summary="Appeal an ineligibility decision (the owner, once)")
+    async def appeal(self, request: Request, nomination_id: FromPath[str], data: JSONBody[AppealIn]) -> dict[str, Any]:
+        return await appeals.appeal(current_user(request), nomination_id, data.text, utcnow())
 
     @get("/mine", guards=[requires_user], summary="My projects, drafts included")
     async def mine(self, request: Request, offset: Offset = 0, limit: Limit = 20) -> Page:
@@ -151,3 +156,21 @@ class NominatedListApiController(Controller):
     @post("/{year:int}/nominated", status_code=HTTP_200_OK, guards=[requires_staff], summary="Confirm the nominated list")
     async def confirm(self, request: Request, year: Year) -> dict[str, int]:
         return await services.confirm_nominated(current_user(request).as_actor(), year, utcnow())
+
+    @get("/{year:int}/appeals", guards=[requires_staff], summary="The edition's eligibility appeals (`open=true`: awaiting a decision)")
+    async def appeals(self, request: Request, year: Year, open: FromQuery[bool] = False,
+                      offset: Offset = 0, limit: Limit = 20) -> Page:
+        offset, limit = max(0, offset), min(max(1, limit), 100)
+        items, total = await appeals.list_appeals(year, open, offset, limit)
+        return Page(items=items, total=total, offset=offset, limit=limit)
+
+
+class AppealApiController(Controller):
+    path = "/api/appeals"
+    tags = ["nominations"]
+
+    @post("/{appeal_id:str}/decision", status_code=HTTP_200_OK, guards=[requires_judge_or_staff, requires_verified],
+          summary="Uphold or dismiss an appeal (not by whoever declared the project ineligible)")
+    async def decision(self, request: Request, appeal_id: FromPath[str], data: JSONBody[AppealDecisionIn]) -> dict[str, Any]:
+        return await appeals.decide(current_user(request), appeal_id, data.upheld, data.reason, utcnow(),
+                                    request.app.state["nomination_access"])

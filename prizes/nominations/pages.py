@@ -26,7 +26,7 @@ from core.i18n import gettext as _
 from core.templating import page_context
 from core.schemas import PageNumber
 from prizes.editions import queries as editions
-from prizes.nominations import images, queries, services
+from prizes.nominations import appeals, images, queries, services
 from prizes.nominations.labels import (
     PROJECT_STATUS_LABELS,
     REGION_LABELS,
@@ -116,8 +116,10 @@ class NominationPagesController(Controller):
         now = utcnow()
         edition = await editions.get_current_edition(now)
         items, total = await queries.search(edition, Filters(limit=1000), True, now, owner=current_user(request))
+        appeal_states = {i["id"]: await appeals.owner_appeal_state(i, now) for i in items if i["status"] == "ineligible"}
         return Template("prizes/nomination_dashboard.html", context=page_context(
             request, items=items, total=total, edition=edition, open=edition.phase_at(now) == "submission",
+            appeals=appeal_states,
             status_labels=translated(STATUS_LABELS),
         ))
 
@@ -226,6 +228,9 @@ class NominationPagesController(Controller):
             stakeholder_labels=translated(STAKEHOLDER_LABELS),
             status_labels=translated(STATUS_LABELS),
             voting=edition.phase_at(now) == "voting" and item["status"] in ("nominated",),
+            appeal=(await appeals.owner_appeal_state(item, now)
+                    if full and item["status"] == "ineligible" and item.get("owner_email") == getattr(
+                        current_user(request), "email", None) else None),
         ))
 
 

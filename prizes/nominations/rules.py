@@ -8,7 +8,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Mapping
 from urllib.parse import urlsplit
 
@@ -260,3 +260,50 @@ def submission_errors(fields: Mapping[str, object], settings: Mapping[str, objec
         if declarations.get(name) is not True:  # type: ignore[union-attr]
             errors.append(FieldError(f"declarations.{name}", _("This declaration is required to submit.")))
     return errors
+
+
+# --- eligibility appeals -------------------------------------------------------------------------
+
+APPEAL_MIN_WORDS = 50
+APPEAL_MAX_WORDS = 500
+APPEAL_MAX_CHARS = 6000  # 500 long words; beyond is not an appeal text
+
+
+def appeal_text_errors(text: str) -> list[FieldError]:
+    """The appeal's text: 50 to 500 words, counted as a person counts (`count_words`)."""
+    n = count_words(text)
+    if n < APPEAL_MIN_WORDS or n > APPEAL_MAX_WORDS:
+        return [FieldError("text", _("Write %(low)d to %(high)d words (now %(count)d).",
+                                     low=APPEAL_MIN_WORDS, high=APPEAL_MAX_WORDS, count=n))]
+    return []
+
+
+def appeal_closes_at(mailed_at: datetime, days: int) -> datetime:
+    """The end of the appeal window: `days` after the ineligibility decision was mailed."""
+    return mailed_at + timedelta(days=days)
+
+
+def appeal_refusal(status: str, mailed_at: datetime | None, vote_open: bool, now: datetime, days: int) -> str | None:
+    """Why an owner may not appeal now (a 403 reason), or None when they may: only an
+    ineligible project whose decision was mailed, within `days` of the mail (strict to the
+    second), and before the vote opens. The one-appeal rule is the table's (409)."""
+    if status != "ineligible":
+        return _("Only a project found ineligible can be appealed.")
+    if mailed_at is None:
+        return _("The decision has not been sent to you yet: you can appeal once it is.")
+    if vote_open:
+        return _("Appeals close when voting opens.")
+    if now >= appeal_closes_at(mailed_at, days):
+        return _("The appeal window closed %(days)d days after the decision was sent.", days=days)
+    return None
+
+
+def may_decide_appeal(actor_id: object, declared_by: object) -> bool:
+    """Four eyes: whoever declared the project ineligible does not decide its appeal."""
+    return declared_by is None or str(actor_id) != str(declared_by)
+
+
+def upheld_status(list_confirmed: bool) -> str:
+    """Where an upheld appeal moves the project: back to eligible, and on to nominated when
+    the nominated list was already confirmed (both moves are in TRANSITIONS)."""
+    return "nominated" if list_confirmed else "eligible"

@@ -52,3 +52,12 @@ class NominationIn(Strict):
 class EligibilityIn(Strict):
     eligible: bool
     reason: str | None = None
+
+
+class AppealIn(Strict):
+    text: str
+
+
+class AppealDecisionIn(Strict):
+    upheld: bool
+    reason: str

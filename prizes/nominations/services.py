@@ -51,6 +51,7 @@ from prizes.nominations.rules import (
     near_duplicate,
     sources_of,
     submission_errors,
+    upheld_status,
 )
 from prizes.nominations.tables import Nomination
 
@@ -293,6 +294,11 @@ async def confirm_nominated(actor: Actor, year: int, now: datetime) -> dict[str,
                                    subject=_("WSIS Prizes: “%(title)s” is nominated", title=item["title"]),
                                    text=render_text("mail/prizes/outcome.txt", title=item["title"], nominated=True,
                                                     year=year, reason="")))
+        # The appeal window (`appeal_days`) runs from the first mail of the decision.
+        await Nomination.update({Nomination.outcome_mailed_at: now}).where(
+            (Nomination.edition == row["id"]) & (Nomination.status == "ineligible")
+            & Nomination.outcome_mailed_at.is_null()
+        )
         for item in refused:
             with in_language(item["owner.language"]):
                 await enqueue(Mail(to=item["owner.email"], kind="not_nominated",
@@ -333,3 +339,20 @@ async def set_laureates(winners: Collection[UUID], champions: Collection[UUID], 
         if ids:
             await Nomination.update({Nomination.status: status, Nomination.updated_at: now}).where(
                 Nomination.id.is_in(ids) & Nomination.status.is_in(list(sources_of(status))))
+
+
+async def reinstate(nomination_id: UUID, list_confirmed: bool, now: datetime) -> str | None:
+    """An upheld appeal (inside its transaction): the ineligible project becomes eligible,
+    then nominated when the list was already confirmed — each step a move of TRANSITIONS.
+    Answers the new status, or None when the project is no longer ineligible."""
+    moved = await Nomination.update({Nomination.status: "eligible", Nomination.updated_at: now}).where(
+        (Nomination.id == nomination_id) & (Nomination.status == "ineligible")
+        & Nomination.status.is_in(list(sources_of("eligible")))
+    ).returning(Nomination.id)
+    if not moved:
+        return None
+    if upheld_status(list_confirmed) == "nominated":
+        await Nomination.update({Nomination.status: "nominated", Nomination.nominated_at: now}).where(
+            (Nomination.id == nomination_id) & Nomination.status.is_in(list(sources_of("nominated"))))
+        return "nominated"
+    return "eligible"

@@ -61,6 +61,9 @@ class Nomination(Table, tablename="nomination"):
     eligibility_by = UUID(null=True, default=None)
     eligibility_at = Timestamptz(null=True, default=None)
     nominated_at = Timestamptz(null=True, default=None)
+    # When the owner was first mailed the ineligibility decision (at the confirmation of the
+    # nominated list): the appeal window (`appeal_days`) runs from it.
+    outcome_mailed_at = Timestamptz(null=True, default=None)
 
 
 class NominationImage(Table, tablename="nomination_image"):
@@ -74,3 +77,20 @@ class NominationImage(Table, tablename="nomination_image"):
     credit = Varchar(length=300, null=False, default="")
     caption = Varchar(length=500, null=False, default="")
     uploaded_at = Timestamptz(default=TimestamptzNow(), null=False)
+
+
+class Appeal(Table, tablename="appeal"):
+    """An owner's appeal against an ineligibility decision: one per project (a UNIQUE
+    constraint on `nomination`, made in the migration, so concurrent appeals leave one).
+    Open while `decided_at` is null; the decision is taken by someone other than the person
+    who declared the project ineligible (`prizes.nominations.appeals`)."""
+
+    id = UUID(primary_key=True)
+    nomination = ForeignKey(Nomination, null=False, on_delete=OnDelete.restrict, unique=True)
+    text = Text(null=False, default="")
+    created_at = Timestamptz(default=TimestamptzNow(), null=False)
+    decided_at = Timestamptz(null=True, default=None)
+    decided_by = UUID(null=True, default=None)
+    decided_by_email = Varchar(length=320, null=False, default="")
+    upheld = Boolean(null=True, default=None)
+    reason = Text(null=False, default="")
