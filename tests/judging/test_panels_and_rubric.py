@@ -86,7 +86,8 @@ async def test_the_default_rubric_is_public(client):
                                    "min": 1, "max": 10,
                                    "guidance": "How closely the project serves the WSIS action line of its category."}
     assert (await client.get(f"/api/editions/{year}/rubric?round=final")).status_code == 422
-    assert (await client.get("/api/editions/1999/rubric?round=selection")).status_code == 404
+    assert (await client.get("/api/editions/2099/rubric?round=selection")).status_code == 404
+    assert (await client.get("/api/editions/1999/rubric?round=selection")).status_code == 400  # not a year we serve
 
 
 RUBRIC = {"criteria": [
