@@ -167,7 +167,7 @@ async def test_sign_up_with_the_keyboard_confirm_the_address_and_sign_in_again(p
     mail = await delivered_mail(EMAIL, "verify")
     assert len(await mails_to(EMAIL, "verify")) == 1
     assert mail["subject"] == "WSIS Prizes: Confirm your e-mail address"
-    assert mail["body_text"].startswith(f"Hello {NAME},")
+    assert mail["body_text"].startswith("Hello,") and NAME not in mail["body_text"]  # no text the sign-up form chose
     link = link_in(mail["body_text"], live_server, "/verify")
 
     await page.goto(link)
@@ -379,7 +379,7 @@ async def test_forgotten_password_mails_a_link_to_choose_a_new_one(page, live_se
 
     mail = await delivered_mail(EMAIL, "reset")
     assert mail["subject"] == "WSIS Prizes: Reset your password"
-    assert mail["body_text"].startswith(f"Hello {NAME},")
+    assert mail["body_text"].startswith("Hello,") and NAME not in mail["body_text"]  # no text the sign-up form chose
     link = link_in(mail["body_text"], live_server, "/password-reset/confirm")
     assert await mails_to("nobody@example.org", "reset") == []
 
