@@ -134,7 +134,7 @@ async def test_edges_of_a_title(client, staff, year):
     page = await client.get("/", headers={"Accept-Language": "fr"})
     assert "<script>alert(1)</script>" not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt; Médias" in page.text
     assert (await staff.patch(f"/api/editions/{year}/categories/C99", json={"titles": {"fr": "x"}})).status_code == 404
-    assert (await staff.patch("/api/editions/1999/categories/C9", json={"titles": {"fr": "x"}})).status_code == 404
+    assert (await staff.patch("/api/editions/2099/categories/C9", json={"titles": {"fr": "x"}})).status_code == 404
     malformed = await staff.patch(f"/api/editions/{year}/categories/C9", json={"titles": {"fr": 3}})
     assert 400 <= malformed.status_code < 500
     assert (await staff.patch(f"/api/editions/{year}/categories/C9", json={"titles": "Media"})).status_code in (400, 422)
