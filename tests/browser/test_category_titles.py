@@ -15,7 +15,9 @@ pytestmark = pytest.mark.browser
 
 async def test_staff_correct_a_title_and_a_french_reader_sees_it(page, edition, staff, live_server, assert_accessible):
     await sign_in_with_form(page, STAFF_EMAIL, STAFF_PASSWORD)
-    await page.goto("/staff")
+    await page.goto("/staff")  # the dashboard; the edition's page is in the staff navigation
+    await page.get_by_role("link", name="Edition", exact=True).first.click()
+    await page.wait_for_url(f"{live_server}/staff/editions/{edition}")
     await page.get_by_role("region", name="Category titles").get_by_role(
         "link", name="Correct the category titles in the six languages").click()
     await page.wait_for_url(f"{live_server}/staff/editions/{edition}/categories")
