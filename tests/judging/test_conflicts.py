@@ -53,7 +53,7 @@ async def test_a_declared_conflict_hides_the_project_from_that_judge_only(app, o
     assert entry["actor_email"] == "ada@judges.example" and entry["reason"] == "I advised them in 2024"
     listing = (await staff.get("/api/judging/conflicts")).json()["items"]
     assert listing == [{"judge": "ada@judges.example", "nomination_id": nid, "title": "Project 1 for community health",
-                        "source": "declared", "reason": "I advised them in 2024"}]
+                        "source": "declared", "reason": "I advised them in 2024", "status": "standing"}]
 
 
 @pytest.mark.parametrize(
@@ -65,6 +65,9 @@ async def test_a_declared_conflict_hides_the_project_from_that_judge_only(app, o
         ("someone@clinic.health.example.org", {}, True),  # a subdomain of the contact's
         ("friend@gmail.com", {"contact_email": "amina@gmail.com"}, False),  # a public mail provider
         ("judge@unrelated.example", {}, False),
+        ("b@health.gov.uk", {"contact_email": "a@health.gov.uk"}, True),  # one registrable domain
+        ("someone@health.gov.uk", {"contact_email": "x@gov.uk"}, False),  # gov.uk is a public suffix
+        ("someone@nhs.gov.uk", {"contact_email": "a@health.gov.uk"}, False),  # two bodies under gov.uk
     ],
 )
 async def test_obvious_conflicts_are_found_automatically(app, owner, staff, judge_email, overrides, conflicted):
