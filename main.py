@@ -58,6 +58,7 @@ from core.tasks import every, stop_all
 from core.templating import STATIC_DIR, template_config
 from judging.api import JudgingApiController, RubricApiController
 from judging.queries import selection_rubric_for_rules
+from judging.conflict_pages import JudgeConflictPagesController, StaffConflictPagesController
 from judging.pages import JudgePagesController, StaffJudgingPagesController
 from judging.services import NOMINATION_ACCESS
 from prizes.editions import queries as editions
@@ -215,6 +216,8 @@ def create_app(settings: Settings | None = None, *, nomination_access: Nominatio
             JudgingApiController,
             JudgePagesController,
             StaffJudgingPagesController,
+            StaffConflictPagesController,
+            JudgeConflictPagesController,
             VoteApiController,
             VotingEditionApiController,
             CampaignApiController,

@@ -16,7 +16,7 @@ from accounts.services import CurrentUser
 from core.errors import NotFound
 from core.i18n import gettext as _
 from judging.rules import BLIND_FIELDS, ConflictFacts, automatic_conflict, round_of_phase
-from judging.tables import DeclaredConflict, JudgeAssignment
+from judging.tables import DeclaredConflict, JudgeAssignment, LiftedConflict
 from prizes.editions.rules import EditionState
 from prizes.editions.services import PhaseClosed
 from prizes.nominations.queries import shape
@@ -76,12 +76,43 @@ async def declared_conflict(judge_id: UUID, nomination_id: UUID) -> dict | None:
     ).first()
 
 
+async def is_lifted(judge_id: UUID, nomination_id: UUID) -> bool:
+    return await LiftedConflict.exists().where(
+        (LiftedConflict.judge == judge_id) & (LiftedConflict.nomination == nomination_id))
+
+
+async def lifted_pairs(nomination_ids: list) -> set[tuple[str, str]]:
+    """(judge id, project id), as text, of the automatic conflicts staff lifted on these projects."""
+    if not nomination_ids:
+        return set()
+    return {(str(c["judge"]), str(c["nomination"])) for c in await LiftedConflict.select(
+        LiftedConflict.judge, LiftedConflict.nomination).where(LiftedConflict.nomination.is_in(nomination_ids))}
+
+
+async def standing_pairs(nomination_ids: list, judge_id: UUID | None = None) -> set[tuple[str, str]]:
+    """(judge id, project id), as text, of the declared conflicts that stand on these projects
+    (of one judge when `judge_id` is given; of all the judge's projects when the list is None)."""
+    where = DeclaredConflict.status == "standing"
+    if nomination_ids is not None:
+        if not nomination_ids:
+            return set()
+        where &= DeclaredConflict.nomination.is_in(nomination_ids)
+    if judge_id is not None:
+        where &= DeclaredConflict.judge == judge_id
+    return {(str(c["judge"]), str(c["nomination"])) for c in await DeclaredConflict.select(
+        DeclaredConflict.judge, DeclaredConflict.nomination).where(where)}
+
+
 async def conflict_of(judge: CurrentUser, row: dict) -> str | None:
-    """Why `judge` is conflicted on the project: "declared", a key of
-    `rules.CONFLICT_REASONS`, or None."""
-    if await declared_conflict(judge.id, row["id"]):
+    """Why `judge` is conflicted on the project: "declared" (a declared conflict that stands),
+    a key of `rules.CONFLICT_REASONS` (an automatic one staff did not lift), or None."""
+    declared = await declared_conflict(judge.id, row["id"])
+    if declared and declared["status"] == "standing":
         return "declared"
-    return automatic_conflict(facts(judge.id, judge.email, row))
+    why = automatic_conflict(facts(judge.id, judge.email, row))
+    if why and await is_lifted(judge.id, row["id"]):
+        return None
+    return why
 
 
 async def require_on_panel(judge: CurrentUser, row: dict) -> None:
@@ -129,16 +160,16 @@ async def panels(category_ids: list[int], rows: list[dict]) -> tuple[dict[str, s
         info["categories"].append(a["code"])
         by_category.setdefault(a["category"], []).append(jid)
     declared: set[tuple[str, str]] = set()
+    lifted: set[tuple[str, str]] = set()
     if rows and judges:
-        for c in await DeclaredConflict.select(DeclaredConflict.judge, DeclaredConflict.nomination).where(
-            DeclaredConflict.nomination.is_in([r["id"] for r in rows])
-        ):
-            declared.add((str(c["judge"]), str(c["nomination"])))
+        declared = await standing_pairs([r["id"] for r in rows])
+        lifted = await lifted_pairs([r["id"] for r in rows])
     entitled: dict[str, set[str]] = {}
     for r in rows:
         pid = str(r["id"])
         entitled[pid] = {
             jid for jid in by_category.get(r["category"], [])
-            if (jid, pid) not in declared and automatic_conflict(facts(judges[jid]["id"], judges[jid]["email"], r)) is None
+            if (jid, pid) not in declared and ((jid, pid) in lifted or automatic_conflict(
+                facts(judges[jid]["id"], judges[jid]["email"], r)) is None)
         }
     return entitled, judges

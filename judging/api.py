@@ -13,6 +13,7 @@ from accounts.guards import current_user, requires_judge, requires_staff
 from core.clock import utcnow
 from core.schemas import Year, YearQuery
 from judging import access, queries, services
+from judging.conflicts import listing as conflict_listing
 from judging.schemas import (
     AssignmentIn,
     AssignmentOut,
@@ -107,7 +108,7 @@ class JudgingApiController(Controller):
     @get("/conflicts", guards=[requires_staff], summary="Every conflict of the panels, declared or automatic")
     async def conflicts(self, year: YearQuery = None) -> dict[str, list[dict]]:
         year, _round = await _year_and_round(year, None)
-        return {"items": await queries.conflicts(year)}
+        return {"items": await conflict_listing(year)}
 
     # judges
 

@@ -15,7 +15,8 @@ from core.i18n import gettext as _
 from core.i18n import ngettext
 from core.templating import page_context
 from core.schemas import Count, Year
-from judging import access, queries, services
+from judging import access, conflicts, queries, services
+from judging.conflict_pages import conflict_reasons, status_labels
 from judging.rules import (
     OUTLIER_FACTOR,
     OUTLIER_FLOOR,
@@ -70,11 +71,15 @@ class JudgePagesController(Controller):
         edition = await queries.edition_year(None, now)
         submitted = sum(1 for i in items if i["sheet"] == "submitted")
         first = queries.next_unscored(items, "")
-        notice = _("Every project of your queue has a sheet saved.") if saved == "done" else None
+        notice = {"done": _("Every project of your queue has a sheet saved."),
+                  "withdrawn": _("Your conflict of interest was withdrawn: the project is back in your queue."),
+                  "conflict": _("Your conflict of interest was recorded."),
+                  "conflict_request": _("Your score sheet on this project is already submitted, so the secretariat "
+                                        "decides on this conflict; your sheet counts until then.")}.get(saved or "")
         return Template("judging/queue.html", context=page_context(
             request, edition=edition, round=round_, round_label=round_label(round_) if round_ else None,
             phase_label=_(PHASE_LABELS[edition.phase_at(now)]), items=items, submitted=submitted, next_id=first,
-            notice=notice,
+            notice=notice, my_conflicts=await conflicts.mine(user),
         ))
 
     async def _sheet_page(self, request: Request, project: queries.JudgeProject, status: int = 200,
@@ -144,11 +149,12 @@ class JudgePagesController(Controller):
         project = await queries.judge_project(user, nomination_id, now)
         form = await request.form()
         try:
-            await services.declare_conflict(user, nomination_id, form.get("reason", ""), now)
+            declared = await services.declare_conflict(user, nomination_id, form.get("reason", ""), now)
         except DomainError as error:
             errors = {("conflict_reason" if k == "reason" else k): v for k, v in _errors(error).items()}
             return await self._sheet_page(request, project, error.status_code, errors)
-        return Redirect("/judging?saved=conflict", status_code=303)
+        saved = "conflict_request" if declared["status"] == "pending" else "conflict"
+        return Redirect(f"/judging?saved={saved}", status_code=303)
 
     @post("/projects/{nomination_id:str}/eligibility", status_code=303)
     async def eligibility(self, request: Request, nomination_id: FromPath[str]) -> Response:
@@ -171,9 +177,6 @@ class JudgePagesController(Controller):
 # --- staff pages -------------------------------------------------------------------------------
 
 
-def _staff_conflict_reasons() -> dict[str, str]:
-    return {"owner": _("The judge submitted the project."), "contact": _("The judge is the project's contact."),
-            "domain": _("The judge shares the e-mail domain of the project's contact or submitter.")}
 
 
 def _round_choices() -> list[tuple[str, str]]:
@@ -212,7 +215,7 @@ class StaffJudgingPagesController(Controller):
             request, edition=edition, panels=panels, rounds=rounds, round_labels=dict(_round_choices()),
             rubric_rows=rows, criteria_shown={c.round: shown_criteria(c) for c in rounds},
             guidance_shown={c.round: shown_text(c.guidance) for c in rounds},
-            conflicts=await queries.conflicts(year), conflict_reasons=_staff_conflict_reasons(),
+            conflicts=await conflicts.listing(year), conflict_reasons=conflict_reasons(), status_labels=status_labels(),
             errors=errors or {}, form=form, notice=notice, section="panels",
             blind_edition=bool(edition.settings.get("blind_judging")),
         ))

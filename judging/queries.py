@@ -21,12 +21,14 @@ from judging.access import (
     PROJECT_COLUMNS,
     entitled_judges,
     facts,
+    lifted_pairs,
     load_json,
     not_found,
     open_round,
     panels,
     project_row,
     require_on_panel,
+    standing_pairs,
 )
 from judging.robustness import TIE_THRESHOLD, Robustness, bootstrap
 from judging.rules import (
@@ -47,7 +49,7 @@ from judging.rules import (
     scorer,
     weighted_total,
 )
-from judging.tables import DeclaredConflict, JudgeAssignment, JudgingRound, ScoreSheet
+from judging.tables import JudgeAssignment, JudgingRound, ScoreSheet
 from prizes.editions import queries as edition_queries
 from prizes.editions.rules import EditionState
 from prizes.editions.tables import Category
@@ -200,9 +202,11 @@ async def queue(judge: CurrentUser, now: datetime) -> tuple[str | None, list[dic
     rows = await Nomination.select(*PROJECT_COLUMNS).where(
         Nomination.category.is_in(category_ids) & Nomination.status.is_in(list(ROUND_STATUSES[round_]))
     ).order_by(Nomination.category.position).order_by(Nomination.title).order_by(Nomination.id)
-    declared = {c["nomination"] for c in await DeclaredConflict.select(DeclaredConflict.nomination).where(
-        DeclaredConflict.judge == judge.id)}
-    rows = [r for r in rows if r["id"] not in declared and automatic_conflict(facts(judge.id, judge.email, r)) is None]
+    ids = [r["id"] for r in rows]
+    declared = {pid for _jid, pid in await standing_pairs(ids, judge.id)}
+    lifted = {pid for jid, pid in await lifted_pairs(ids) if jid == str(judge.id)}
+    rows = [r for r in rows if str(r["id"]) not in declared and (
+        str(r["id"]) in lifted or automatic_conflict(facts(judge.id, judge.email, r)) is None)]
     states = {s["nomination"]: s["status"] for s in await ScoreSheet.select(ScoreSheet.nomination, ScoreSheet.status).where(
         (ScoreSheet.judge == judge.id) & (ScoreSheet.round == round_)
         & ScoreSheet.nomination.is_in([r["id"] for r in rows] or [UUID(int=0)])
@@ -330,33 +334,6 @@ async def assignments(year: int) -> list[dict]:
     ).where(JudgeAssignment.category.edition.year == year)
     rows.sort(key=lambda r: (r["position"], r["email"]))
     return [{"email": r["email"], "display_name": r["display_name"], "category": r["category"]} for r in rows]
-
-
-async def conflicts(year: int) -> list[dict]:
-    """Every conflict of the edition's panels, declared or automatic."""
-    edition = await edition_queries.edition_row(year)
-    rows = await Nomination.select(*PROJECT_COLUMNS).where(
-        (Nomination.edition == edition["id"]) & (Nomination.status != "draft"))
-    categories = list({r["category"] for r in rows})
-    _entitled, judges = await panels(categories, rows)
-    by_id = {str(r["id"]): r for r in rows}
-    out = []
-    for c in await DeclaredConflict.select(
-        DeclaredConflict.judge.email.as_alias("email"), DeclaredConflict.nomination, DeclaredConflict.reason,
-        DeclaredConflict.declared_at,
-    ).where(DeclaredConflict.nomination.edition == edition["id"]):
-        row = by_id.get(str(c["nomination"]))
-        out.append({"judge": c["email"], "nomination_id": str(c["nomination"]), "title": row["title"] if row else "",
-                    "source": "declared", "reason": c["reason"]})
-    for info in judges.values():
-        for r in rows:
-            if r["category_code"] in info["categories"]:
-                why = automatic_conflict(facts(info["id"], info["email"], r))
-                if why:
-                    out.append({"judge": info["email"], "nomination_id": str(r["id"]), "title": r["title"],
-                                "source": "automatic", "reason": why})
-    out.sort(key=lambda c: (c["judge"], c["title"], c["nomination_id"]))
-    return out
 
 
 async def user_by_email(email: str | None) -> dict:

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from statistics import median
 from typing import Callable, Iterable, Mapping, Sequence
 
+from publicsuffixlist import PublicSuffixList
+
 from core.errors import FieldError
 from core.i18n import N_
 from core.i18n import gettext as _
@@ -242,9 +244,27 @@ def mail_domain(address: str | None) -> str:
     return (address or "").strip().rpartition("@")[2].lower().rstrip(".")
 
 
+_SUFFIXES = PublicSuffixList()  # the list the package ships: no network, ever
+
+
+def organisation_domain(domain: str) -> str:
+    """The registrable domain of a mail domain (`moh.health.go.ke` → `health.go.ke`, by the
+    public-suffix list), or "" when the domain is itself a public suffix (`gov.uk`, `com`) or
+    is not a domain at all: such a domain names no one organisation."""
+    domain = (domain or "").strip().lower().rstrip(".")
+    if not domain or "." not in domain:
+        return ""
+    try:
+        return _SUFFIXES.privatesuffix(domain) or ""
+    except (ValueError, UnicodeError):
+        return ""
+
+
 def _same_organisation(a: str, b: str) -> bool:
-    """Two domains of one organisation: equal, or one a subdomain of the other."""
-    return bool(a and b) and (a == b or a.endswith("." + b) or b.endswith("." + a))
+    """Two domains of one organisation: the same registrable domain, neither a public suffix
+    nor a public mail provider's."""
+    ra, rb = organisation_domain(a), organisation_domain(b)
+    return bool(ra) and ra == rb and ra not in PUBLIC_MAIL_DOMAINS
 
 
 @dataclass(frozen=True)
@@ -267,8 +287,8 @@ CONFLICT_REASONS = {
 
 def automatic_conflict(facts: ConflictFacts) -> str | None:
     """The obvious conflicts, found without the judge's word: the judge submitted the project,
-    is its contact, or shares the contact's or the submitter's e-mail domain (public mail
-    providers excepted). A key of `CONFLICT_REASONS`, or None."""
+    is its contact, or shares the contact's or the submitter's registrable e-mail domain
+    (public suffixes and public mail providers excepted). A key of `CONFLICT_REASONS`, or None."""
     if facts.owner_id == facts.judge_id:
         return "owner"
     judge = facts.judge_email.strip().lower()
@@ -280,6 +300,12 @@ def automatic_conflict(facts: ConflictFacts) -> str | None:
             if other not in PUBLIC_MAIL_DOMAINS and _same_organisation(domain, other):
                 return "domain"
     return None
+
+
+# What became of a conflict a judge declared: it stands (the judge neither sees nor scores the
+# project, their sheets are set aside); it is pending (declared after one of their sheets on
+# it was submitted: staff decide, the sheet counts meanwhile); or staff refused it.
+CONFLICT_STATUSES = ("standing", "pending", "refused")
 
 
 # --- the scoring maths -----------------------------------------------------------------------

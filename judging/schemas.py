@@ -36,9 +36,13 @@ class ConflictIn(Strict):
 
 
 class ConflictOut(msgspec.Struct):
+    """`status`: "standing", or "pending" when declared after one of the judge's sheets on the
+    project was submitted (staff decide)."""
+
     nomination_id: str
     reason: str
     declared_at: datetime
+    status: str = "standing"
 
 
 class SheetIn(Strict):

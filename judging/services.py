@@ -22,6 +22,7 @@ from core.mail import Mail, enqueue
 from core.templating import render_text
 from core.validation import clean_text
 from judging import access, queries
+from judging.conflicts import has_submitted_sheet
 from judging.queries import RoundConfig, check_round
 from judging.rules import (
     clean_scores,
@@ -84,7 +85,9 @@ async def unassign_judge(email: str, category: str, year: int | None, actor: Act
 
 async def declare_conflict(judge: CurrentUser, nomination_id: UUID | str, reason: str | None, now: datetime) -> dict:
     """The judge declares a conflict on a project of their panel: from then on they can
-    neither see, score nor screen it, and any sheet of theirs on it no longer counts."""
+    neither see, score nor screen it, and any sheet of theirs on it no longer counts. Once one
+    of their sheets on it is submitted, the declaration is a request ("pending") staff decide
+    (`judging.conflicts.decide`); the sheet counts until then."""
     row = await access.project_row(nomination_id)
     if not await access.is_assigned(judge.id, row["category"]):
         raise access.not_found()
@@ -96,17 +99,20 @@ async def declare_conflict(judge: CurrentUser, nomination_id: UUID | str, reason
                        [FieldError("nomination_id", _("Already declared."))])
     if await access.conflict_of(judge, row):
         raise access.not_found()
+    # After a sheet is submitted, the judge's word alone no longer drops it: staff decide.
+    status = "pending" if await has_submitted_sheet(judge.id, row["id"]) else "standing"
     try:
         async with transaction():
             await DeclaredConflict.insert(DeclaredConflict(judge=judge.id, nomination=row["id"], reason=reason,
-                                                           declared_at=now))
-            await audit.record(judge.as_actor(), "judging.conflict", f"nomination:{row['id']}", reason, {})
+                                                           declared_at=now, status=status))
+            await audit.record(judge.as_actor(), "judging.conflict_request" if status == "pending" else "judging.conflict",
+                               f"nomination:{row['id']}", reason, {})
     except Exception as error:
         if is_unique_violation(error):
             raise Conflict(_("You already declared a conflict of interest on this project."),
                            [FieldError("nomination_id", _("Already declared."))]) from None
         raise
-    return {"nomination_id": str(row["id"]), "reason": reason, "declared_at": now}
+    return {"nomination_id": str(row["id"]), "reason": reason, "declared_at": now, "status": status}
 
 
 async def screening_policy(actor: CurrentUser, nomination: dict) -> None:

@@ -49,7 +49,9 @@ class JudgingRound(Table, tablename="judging_round"):
 
 class DeclaredConflict(Table, tablename="judge_conflict"):
     """A conflict of interest a judge declared on a project (the automatic ones are computed,
-    see `judging.rules.automatic_conflict`). It holds for every round.
+    see `judging.rules.automatic_conflict`). It holds for every round while its `status` is
+"standing"; "pending" (declared after one of the judge's sheets on the project was submitted)
+waits for staff, who accept it (standing) or refuse it ("refused": the sheet stays).
 
     Constraint (made in the migration): unique (judge, nomination)."""
 
@@ -57,6 +59,22 @@ class DeclaredConflict(Table, tablename="judge_conflict"):
     nomination = ForeignKey(Nomination, null=False, on_delete=OnDelete.restrict, index=True)
     reason = Text(null=False, default="")
     declared_at = Timestamptz(default=TimestamptzNow(), null=False)
+    status = Varchar(length=20, null=False, default="standing")
+    decided_by = UUID(null=True, default=None)
+    decided_at = Timestamptz(null=True, default=None)
+
+
+class LiftedConflict(Table, tablename="judge_conflict_lift"):
+    """An automatic conflict (see `judging.rules.automatic_conflict`) staff found wrong and
+    lifted, with their reason: the judge sees and scores the project again.
+
+    Constraint (made in the migration): unique (judge, nomination)."""
+
+    judge = ForeignKey(User, null=False, on_delete=OnDelete.restrict, index=True)
+    nomination = ForeignKey(Nomination, null=False, on_delete=OnDelete.restrict, index=True)
+    reason = Text(null=False, default="")
+    lifted_by = UUID(null=True, default=None)
+    lifted_at = Timestamptz(default=TimestamptzNow(), null=False)
 
 
 class ScoreSheet(Table, tablename="score_sheet"):

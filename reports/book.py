@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import msgspec
+
 from core.i18n import DEFAULT_LANGUAGE, set_language
 from prizes.results.queries import publication
 from reports import queries
@@ -117,8 +119,19 @@ def prepare_photos(book: Book, cache_dir: Path) -> Book:
 
 
 def print_html(book: Book, cache_dir: Path) -> str:
-    """The HTML the PDF is made from: the print versions of the photos, as files."""
+    """The HTML the PDF is made from: the print versions of the photos, as files. It decodes
+    every photo: the app calls it only in the PDF's child process (`reports.render`), so that
+    an image bomb never decodes inside the process that serves requests."""
     return book_html(prepare_photos(book, cache_dir), file_image_src)
+
+
+def book_json(book: Book) -> bytes:
+    """The book as the PDF's child process reads it (plain data; no decoding of it runs code)."""
+    return msgspec.json.encode(book)
+
+
+def book_from_json(data: bytes) -> Book:
+    return msgspec.json.decode(data, type=Book)
 
 
 class BookStore:

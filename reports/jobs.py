@@ -24,7 +24,7 @@ from pathlib import Path
 
 from core.tasks import stop_all
 from core.settings import PROJECT_ROOT, Settings
-from reports.book import BookStore, book_html, load_book, print_html
+from reports.book import BookStore, book_html, book_json, load_book
 
 log = logging.getLogger("prizes.reports")
 
@@ -112,9 +112,7 @@ class BookJobs:
             html = await asyncio.to_thread(book_html, built.book)
             self.store.save(year, "html", html.encode("utf-8"), built.stamp)
             await self._progress(year, step="preparing the photos for print", percent=20)
-            printable = await asyncio.to_thread(print_html, built.book, self.photo_cache)
-            await self._progress(year, step="laying out the pages", percent=25)
-            pages = await self._render_pdf(year, printable, built.stamp)
+            pages = await self._render_pdf(year, built.book, built.stamp)
             await self._progress(year, state="done", step="done", percent=100, pages=pages,
                                  seconds=f"{time.perf_counter() - started:.1f}", finished_at=f"{time.time():.3f}",
                                  stamp=built.stamp)
@@ -134,12 +132,14 @@ class BookJobs:
                 await self.redis.eval(_RELEASE, 1, self._key(year) + ":lock", token)
             self.tasks.pop(year, None)
 
-    async def _render_pdf(self, year: int, html: str, stamp: str) -> int:
+    async def _render_pdf(self, year: int, book, stamp: str) -> int:
+        """The PDF made by the child process `reports.render`: the photos' print versions
+        too, so that no photo is ever decoded in this (the app's) process."""
         with tempfile.TemporaryDirectory(prefix="book-") as folder:
-            html_path, pdf_path = Path(folder) / "book.html", Path(folder) / "book.pdf"
-            html_path.write_text(html, encoding="utf-8")
+            book_path, pdf_path = Path(folder) / "book.json", Path(folder) / "book.pdf"
+            book_path.write_bytes(book_json(book))
             child = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "reports.render", str(html_path), str(pdf_path), str(self.photo_cache),
+                sys.executable, "-m", "reports.render", str(book_path), str(pdf_path), str(self.photo_cache),
                 cwd=str(PROJECT_ROOT), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
             )
             pages = 0
@@ -147,7 +147,9 @@ class BookJobs:
             try:
                 while line := await child.stdout.readline():
                     stage = line.decode(errors="replace").strip()
-                    if stage.startswith("pages "):
+                    if stage == "photos":
+                        await self._progress(year, step="laying out the pages", percent=25)
+                    elif stage.startswith("pages "):
                         pages = int(stage.split()[1])
                         await self._progress(year, step=f"writing the PDF ({pages} pages)", percent=80, pages=pages)
                     elif stage == "written":

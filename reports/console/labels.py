@@ -122,6 +122,18 @@ DESCRIBERS: dict[str, Describer] = {
                                           email=d.get("email", "?"), category=d.get("category", "?")),
     "judging.conflict": lambda e, d, t: _("%(actor)s declared a conflict of interest with “%(title)s”",
                                           actor=e["actor"], title=_title(e, t)),
+    "judging.conflict_request": lambda e, d, t: _(
+        "%(actor)s declared a conflict of interest with “%(title)s” after submitting a sheet (for staff to decide)",
+        actor=e["actor"], title=_title(e, t)),
+    "judging.conflict_decided": lambda e, d, t: (
+        _("%(actor)s accepted the conflict of interest of %(judge)s with “%(title)s”", actor=e["actor"],
+          judge=d.get("judge", "?"), title=_title(e, t)) if d.get("decision") == "accept"
+        else _("%(actor)s refused the conflict of interest of %(judge)s with “%(title)s”", actor=e["actor"],
+               judge=d.get("judge", "?"), title=_title(e, t))),
+    "judging.conflict_withdrawn": lambda e, d, t: _("%(actor)s withdrew a conflict of interest with “%(title)s”",
+                                                    actor=e["actor"], title=_title(e, t)),
+    "judging.conflict_lifted": lambda e, d, t: _("%(actor)s lifted the automatic conflict of %(judge)s with “%(title)s”",
+                                                 actor=e["actor"], judge=d.get("judge", "?"), title=_title(e, t)),
     "judging.rubric": lambda e, d, t: _("%(actor)s changed the rubric of the %(round)s", actor=e["actor"],
                                         round=_round(d.get("round"))),
     "judging.round": lambda e, d, t: _("%(actor)s changed the settings of the %(round)s", actor=e["actor"],

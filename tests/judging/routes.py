@@ -35,4 +35,12 @@ GUARDED = [
     ("POST", "/staff/judging/{year}/reminders", "staff", {"round": "nomination"}, "page"),
     ("POST", "/staff/judging/{year}/reopen", "staff", {"email": "someone@example.org", "reason": "typo"}, "page"),
     ("GET", "/staff/judging/{year}/rankings", "staff", None, "page"),
+    ("POST", "/judging/conflicts/{nid}/withdraw", "judge", {}, "page"),
+    ("GET", "/staff/judging/{year}/conflicts", "staff", None, "page"),
+    ("POST", "/staff/judging/{year}/conflicts/lift", "staff",
+     {"email": "someone@example.org", "nomination_id": "00000000-0000-0000-0000-000000000001", "reason": "wrong"},
+     "page"),
+    ("POST", "/staff/judging/{year}/conflicts/decide", "staff",
+     {"email": "someone@example.org", "nomination_id": "00000000-0000-0000-0000-000000000001", "decision": "accept",
+      "reason": "fair"}, "page"),
 ]

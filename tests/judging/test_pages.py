@@ -70,7 +70,9 @@ async def test_a_judge_screens_and_declares_a_conflict_from_the_sheet_page(app, 
     declared = await post_form(judge, f"/judging/projects/{nid}/conflict", {"reason": "My sister runs it"})
     assert declared.status_code == 303 and declared.headers["location"] == "/judging?saved=conflict"
     assert (await judge.get(f"/judging/projects/{nid}")).status_code == 404
-    assert nid not in (await judge.get("/judging")).text
+    queue = (await judge.get("/judging")).text
+    assert f'href="/judging/projects/{nid}"' not in queue  # listed only among the declared conflicts
+    assert f'action="/judging/conflicts/{nid}/withdraw"' in queue
 
 
 async def test_the_queue_page_outside_a_round(judge):

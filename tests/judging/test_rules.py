@@ -89,6 +89,15 @@ def facts(judge="judge@who.int", owner="owner@health.go.ke", contact="amina@heal
         (facts(judge="someone@moh.health.go.ke"), "domain"),  # a subdomain of it
         (facts(judge="someone@gmail.com", owner="owner@gmail.com", contact="c@gmail.com"), None),  # public mail
         (facts(judge="someone@go.ke.example"), None),
+        # registrable domains, by the public-suffix list: a public suffix names no organisation
+        (facts(judge="x@gov.uk", owner="o@health.gov.uk", contact="c@nhs.gov.uk"), None),
+        (facts(judge="j@health.gov.uk", owner="o@gov.uk", contact="c@gov.uk"), None),
+        (facts(judge="b@health.gov.uk", owner="o@gmail.com", contact="a@health.gov.uk"), "domain"),
+        (facts(judge="b@clinic.health.gov.uk", owner="o@gmail.com", contact="a@health.gov.uk"), "domain"),
+        (facts(judge="b@health.gov.uk", owner="o@gmail.com", contact="a@education.gov.uk"), None),
+        (facts(judge="j@co.uk", owner="o@acme.co.uk", contact="c@acme.co.uk"), None),
+        (facts(judge="j@mail.gmail.com", owner="o@gmail.com", contact="c@gmail.com"), None),  # a provider still
+        (facts(judge="j@localhost", owner="o@localhost", contact="c@localhost"), None),
     ],
 )
 def test_automatic_conflicts(given, expected):
