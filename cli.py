@@ -111,7 +111,7 @@ def _read_password() -> str:
 
 
 def cmd_create_user(args, settings: Settings) -> int:
-    from accounts import services
+    from accounts import roles, services
     from core.audit import Actor
     from core.errors import DomainError
 
@@ -133,7 +133,7 @@ def cmd_create_user(args, settings: Settings) -> int:
                         print(f"{field.key}: {field.message}", file=sys.stderr)
                     print(error.detail, file=sys.stderr)
                     return 2
-                user = await services.grant_role(args.email, args.role, Actor.system())
+                user = await roles.grant_role(args.email, args.role, Actor.system())
                 print(f"{user.email} exists; it now has the roles {', '.join(sorted(user.roles))}")
             return 0
         finally:

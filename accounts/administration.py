@@ -1,5 +1,5 @@
 """What staff do to an account besides roles. Suspension: its sessions end and it can no
-longer sign in; nothing it did is deleted. Under the same staff lock as role revocations (`accounts.services.lock_staff`),
+longer sign in; nothing it did is deleted. Under the same staff lock as role revocations (`accounts.roles.lock_staff`),
 so the contest always keeps one staff account that can sign in."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from core.audit import Actor
 from core.db import transaction
 from core.errors import Conflict, FieldError
 from core.i18n import gettext as _
-from accounts.services import (CurrentUser, account_row, check_reason, last_staff, load_user, lock_staff,
-                               other_active_staff, send_verification_mail)
+from accounts.roles import check_reason, last_staff, lock_staff, other_active_staff
+from accounts.services import CurrentUser, account_row, load_user, send_verification_mail
 from accounts.tables import User, UserRole
 
 

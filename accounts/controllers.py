@@ -12,7 +12,7 @@ from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
-from accounts import administration, queries, services
+from accounts import administration, queries, roles, services
 from accounts.guards import current_user, requires_staff, requires_user
 from accounts.passwords import Passwords
 from accounts.schemas import (
@@ -94,12 +94,12 @@ class StaffRolesApiController(Controller):
 
     @post("/", status_code=HTTP_200_OK, summary="Grant judge or staff")
     async def grant(self, request: Request, data: JSONBody[RoleIn]) -> MeOut:
-        user = await services.grant_role(data.email, data.role, current_user(request).as_actor(), data.reason)
+        user = await roles.grant_role(data.email, data.role, current_user(request).as_actor(), data.reason)
         return MeOut.of(user)
 
     @delete("/", status_code=HTTP_200_OK, summary="Revoke judge or staff")
     async def revoke(self, request: Request, data: JSONBody[RoleIn]) -> MeOut:
-        user = await services.revoke_role(data.email, data.role, current_user(request).as_actor(), data.reason)
+        user = await roles.revoke_role(data.email, data.role, current_user(request).as_actor(), data.reason)
         return MeOut.of(user)
 
 

@@ -12,7 +12,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from accounts import administration, queries as accounts, services
+from accounts import administration, queries as accounts, roles, services
 from accounts.guards import current_user, requires_staff
 from core.clock import utcnow
 from core.schemas import Offset
@@ -89,12 +89,12 @@ class StaffPeoplePagesController(Controller):
             if person["id"] == str(me.id) and data.get("confirm") != "yes":
                 # Taking one's own role away: say what it means and ask again.
                 return await self._person(request, account_id, form=data, confirm={"role": role, "reason": reason})
-            return await self._act(request, account_id, data, lambda: services.revoke_role(
+            return await self._act(request, account_id, data, lambda: roles.revoke_role(
                 person["email"], role, me.as_actor(), reason), "revoked")
         if change != "grant":
             return await self._person(request, account_id, 422, [FieldError("change", _("Choose grant or revoke."))],
                                       data)
-        return await self._act(request, account_id, data, lambda: services.grant_role(
+        return await self._act(request, account_id, data, lambda: roles.grant_role(
             person["email"], role, me.as_actor(), reason), "granted")
 
     @post("/{account_id:str}/verification-mail", status_code=303)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 
-from accounts import administration, services
+from accounts import administration, roles, services
 from accounts.tables import User, UserRole
 from core.audit import Actor
 from core.clock import utcnow
@@ -97,18 +97,18 @@ async def test_two_concurrent_revocations_cannot_both_leave_no_staff(app, client
     bob = await make_user(app, "bob@example.org", roles=("staff",))
     for _ in range(5):
         results = await asyncio.gather(
-            services.revoke_role("bob@example.org", "staff", alice.as_actor(), "concurrent"),
-            services.revoke_role("alice@example.org", "staff", bob.as_actor(), "concurrent"),
+            roles.revoke_role("bob@example.org", "staff", alice.as_actor(), "concurrent"),
+            roles.revoke_role("alice@example.org", "staff", bob.as_actor(), "concurrent"),
             return_exceptions=True,
         )
         failures = [r for r in results if isinstance(r, Exception)]
         assert len(failures) == 1 and "last staff account" in str(failures[0])
         assert await UserRole.count().where(UserRole.role == "staff") == 1
-        await services.grant_role("alice@example.org", "staff", Actor.system())
-        await services.grant_role("bob@example.org", "staff", Actor.system())
+        await roles.grant_role("alice@example.org", "staff", Actor.system())
+        await roles.grant_role("bob@example.org", "staff", Actor.system())
     # and a revocation racing a suspension
     results = await asyncio.gather(
-        services.revoke_role("bob@example.org", "staff", alice.as_actor(), "concurrent"),
+        roles.revoke_role("bob@example.org", "staff", alice.as_actor(), "concurrent"),
         administration.suspend(alice.id, bob.as_actor(), "concurrent", utcnow()),
         return_exceptions=True,
     )
