@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from accounts.tables import User, UserRole
-from cli import _demo
+from reports.demo import build_demo as _demo
 from judging.tables import JudgeAssignment, ScoreSheet
 from prizes.nominations.tables import Nomination
 

@@ -12,7 +12,7 @@ from litestar.response import Template
 
 from accounts.guards import requires_staff
 from core.clock import utcnow
-from core.schemas import Offset
+from core.schemas import Offset, YearQuery
 from core.exports import csv_text
 from core.i18n import current_language
 from core.i18n import gettext as _
@@ -68,7 +68,7 @@ class StaffConsoleController(Controller):
     guards = [requires_staff]
 
     @get("/")
-    async def dashboard(self, request: Request, year: FromQuery[int | None] = None) -> Template:
+    async def dashboard(self, request: Request, year: YearQuery = None) -> Template:
         now = utcnow()
         years = await editions.list_years()
         if year not in years:
