@@ -10,7 +10,7 @@ from litestar import Controller, Request, Response, get
 from litestar.params import FromQuery
 from litestar.response import Template
 
-from accounts.guards import requires_staff
+from accounts.guards import current_user, requires_staff
 from core.clock import utcnow
 from core.exports import csv_text
 from core.i18n import current_language
@@ -42,6 +42,7 @@ def action_links(year: int) -> dict[str, str]:
         "request_extended": f"/staff/results/{year}#extended-heading",
         "set_winners": f"/staff/results/{year}#winners-heading",
         "publish": f"/staff/results/{year}#publish-heading",
+        "approve_publication": f"/staff/results/{year}#publish-heading",
         "build_book": f"/staff/reports/{year}",
         "move_phase": f"/staff/editions/{year}",
     }
@@ -59,6 +60,14 @@ async def _book_current(request: Request, year: int) -> bool:
     jobs = request.app.state["books"]
     built = await load_book(year, jobs.media_dir)
     return jobs.store.current(year, "pdf", built.stamp) is not None
+
+
+def _action_label(code: str, figures: dict, viewer_id: str) -> str:
+    if code != "approve_publication":
+        return _(NEXT_ACTIONS[code])
+    if figures.get("publication_requested_by_id") == viewer_id:
+        return _("The publication you asked for awaits another staff member's approval")
+    return _("Approve the publication (asked by %(who)s)", who=figures.get("publication_requested_by") or "?")
 
 
 class StaffConsoleController(Controller):
@@ -79,8 +88,8 @@ class StaffConsoleController(Controller):
         window = next((w for w in edition.windows if w.name == phase), None)
         left = time_left(window.closes_at if window else None, now)
         links = action_links(year)
-        actions = [{"label": _(NEXT_ACTIONS[code]), "count": count, "href": links[code]}
-                   for code, count in next_actions(phase, figures)]
+        actions = [{"label": _action_label(code, figures, str(current_user(request).id)), "count": count,
+                    "href": links[code]} for code, count in next_actions(phase, figures)]
         return Template("reports/console/dashboard.html", context=page_context(
             request, edition=edition, years=years, phase=phase, phase_label=_(PHASE_LABELS[phase]),
             timeline=_timeline(edition, now), figures=figures, actions=actions, staff_year=year,
