@@ -8,10 +8,12 @@ from datetime import datetime
 from babel.dates import format_timedelta
 from litestar import Controller, Request, Response, get
 from litestar.params import FromQuery
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from accounts.guards import current_user, requires_staff
 from core.clock import utcnow
+from core.errors import NotFound
+from core.schemas import Year
 from core.exports import csv_text
 from core.i18n import current_language
 from core.i18n import gettext as _
@@ -20,7 +22,7 @@ from prizes.editions import queries as editions
 from prizes.editions.labels import PHASE_LABELS
 from prizes.editions.rules import PHASES
 from reports.book import load_book
-from reports.console import queries
+from reports.console import queries, statistics
 from reports.console.labels import KIND_GROUPS, NEXT_ACTIONS
 from reports.console.rules import next_actions, time_left
 
@@ -128,3 +130,22 @@ class StaffConsoleController(Controller):
                   "details": r["details"]} for r in rows]
         return Response(csv_text(CSV_COLUMNS, lines), media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": 'attachment; filename="wsis-prizes-audit.csv"'})
+
+    @get("/statistics")
+    async def statistics_index(self) -> Redirect:
+        return Redirect(f"/staff/statistics/{await editions.current_year(utcnow())}", status_code=303)
+
+    @get("/statistics/{year:int}")
+    async def statistics(self, request: Request, year: Year) -> Template:
+        data = await statistics.statistics(year)
+        return Template("reports/console/statistics.html", context=page_context(
+            request, stats=data, staff_year=year, years=await editions.list_years()))
+
+    @get("/statistics/{year:int}/{key:str}.csv")
+    async def statistics_csv(self, year: Year, key: str) -> Response:
+        if key not in statistics.KEYS:
+            raise NotFound(_("There is no such table of statistics."))
+        table = next(t for t in (await statistics.statistics(year))["tables"] if t["key"] == key)
+        columns = ["key"] + table["columns"]
+        return Response(csv_text(columns, table["rows"]), media_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="wsis-prizes-{year}-{key}.csv"'})
