@@ -7,7 +7,7 @@ from datetime import datetime
 
 from babel.dates import format_timedelta
 from litestar import Controller, Request, Response, get
-from litestar.params import FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from accounts.guards import current_user, requires_staff
@@ -141,8 +141,8 @@ class StaffConsoleController(Controller):
         return Template("reports/console/statistics.html", context=page_context(
             request, stats=data, staff_year=year, years=await editions.list_years()))
 
-    @get("/statistics/{year:int}/{key:str}.csv")
-    async def statistics_csv(self, year: Year, key: str) -> Response:
+    @get("/statistics/{year:int}/csv/{key:str}")
+    async def statistics_csv(self, year: Year, key: FromPath[str]) -> Response:
         if key not in statistics.KEYS:
             raise NotFound(_("There is no such table of statistics."))
         table = next(t for t in (await statistics.statistics(year))["tables"] if t["key"] == key)

@@ -3,7 +3,7 @@ and who may see them."""
 
 from __future__ import annotations
 
-from tests.factories import make_user, project, signed_in
+from tests.factories import make_user, project, signed_in, words_text
 
 
 async def _submit(owner, **fields) -> str:
@@ -17,7 +17,7 @@ async def test_staff_see_each_table_with_its_chart_csv_and_json(app, client):
     async with await signed_in(app, "owner@example.org") as owner:
         await _submit(owner)
         await _submit(owner, title="<script>alert(1)</script> radio", category="C1", country="FR", region="europe",
-                      sdgs=[4], short_description=project()["short_description"].replace("a", "b", 3),
+                      sdgs=[4], short_description=words_text(170, "Other"), impact=words_text(60, "Otherimpact"),
                       entity_name="Other entity")
         await owner.post("/api/nominations", json=project(title="A draft", entity_name="Draft"))  # not counted
     year = (await client.get("/api/editions/current")).json()["year"]
@@ -38,11 +38,11 @@ async def test_staff_see_each_table_with_its_chart_csv_and_json(app, client):
         category = {r["key"]: r["submitted"] for r in tables["category"]["rows"]}
         assert category["C7.4"] == 1 and category["C1"] == 1 and len(category) == 18
         assert tables["votes_day"]["rows"] == [] and tables["scores"]["rows"] == []
-        csv = await staff.get(f"/staff/statistics/{year}/country.csv")
+        csv = await staff.get(f"/staff/statistics/{year}/csv/country")
         assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
         assert csv.text.splitlines()[0] == "key,label,submitted,nominated"
-        assert (await staff.get(f"/staff/statistics/{year}/nothing.csv")).status_code == 404
-        assert (await staff.get("/staff/statistics/1901")).status_code == 404
+        assert (await staff.get(f"/staff/statistics/{year}/csv/nothing")).status_code == 404
+        assert (await staff.get("/staff/statistics/1901")).status_code in (400, 404)
         assert (await staff.get(f"/staff/statistics/{10**30}")).status_code in (400, 404)
         assert (await staff.get("/staff/statistics")).status_code == 303
         staff.http.cookies.set("lang", "fr")
@@ -59,4 +59,4 @@ async def test_only_staff_see_the_statistics_before_publication(app, client):
         async with await signed_in(app, email, roles=roles) as someone:
             assert (await someone.get(f"/api/editions/{year}/statistics")).status_code == 404
             assert (await someone.get(f"/staff/statistics/{year}")).status_code == 403
-            assert (await someone.get(f"/staff/statistics/{year}/region.csv")).status_code == 403
+            assert (await someone.get(f"/staff/statistics/{year}/csv/region")).status_code == 403
