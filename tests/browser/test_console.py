@@ -165,6 +165,8 @@ async def test_staff_run_a_whole_edition_from_the_staff_pages(page, staff, editi
     await go(page, assert_accessible, "Book")
     await page.get_by_role("button", name=re.compile("Build the book")).click()
     await assert_accessible(page, "the book being built")
+    await go(page, assert_accessible, "Statistics")
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("Statistics of the")
 
     # every step is in the audit log, in words
     await go(page, assert_accessible, "Audit log")
