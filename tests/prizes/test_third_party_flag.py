@@ -1,0 +1,26 @@
+"""The third-party nomination flag (`owned_by_submitter: false`, issue 12 item 6) shown to
+staff: the list, its CSV, the project page."""
+
+from __future__ import annotations
+
+from tests.factories import project, signed_in
+
+
+async def test_staff_see_a_project_nominated_by_a_third_party(app, client):
+    async with await signed_in(app, "owner@example.org") as owner:
+        created = await owner.post("/api/nominations", json=project(owned_by_submitter=False))
+        assert created.status_code == 201, created.text
+        item = created.json()["id"]
+        assert (await owner.post(f"/api/nominations/{item}/submit")).status_code == 200
+        own = await owner.post("/api/nominations", json=project(title="Our own radio", entity_name="Own entity",
+                                                                 category="C1"))
+        assert own.status_code == 201
+    async with await signed_in(app, "staff@example.org", roles=("staff",)) as staff:
+        listing = await staff.get("/staff/nominations")
+        assert listing.status_code == 200 and listing.text.count("nominated by a third party") == 1
+        csv = (await staff.get("/staff/nominations/export.csv")).text.splitlines()
+        assert csv[0].endswith(",owned_by_submitter") and csv[1].endswith(",no")
+        page = await staff.get(f"/projects/{item}")
+        assert page.status_code == 200 and "nominated by a third party" in page.text
+        staff.http.cookies.set("lang", "fr")
+        assert "proposé par un tiers" in (await staff.get("/staff/nominations")).text
