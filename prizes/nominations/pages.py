@@ -24,7 +24,7 @@ from core.errors import DomainError, NotFound
 from core.exports import csv_text
 from core.i18n import gettext as _
 from core.templating import page_context
-from core.schemas import PageNumber
+from core.schemas import PageNumber, YearQuery
 from prizes.editions import queries as editions
 from prizes.nominations import images, queries, services
 from prizes.nominations.labels import (
@@ -112,13 +112,18 @@ class NominationPagesController(Controller):
         ))
 
     @get("/nominations", guards=[requires_user])
-    async def dashboard(self, request: Request) -> Template:
+    async def dashboard(self, request: Request, year: YearQuery = None) -> Template:
+        """The owner's projects of one edition (the current one by default, any past one by
+        `?year=`), each linked to its receipt, and — when they apply — its extended
+        description, its certificate once published and its campaign kit during voting."""
         now = utcnow()
-        edition = await editions.get_current_edition(now)
+        current = await editions.get_current_edition(now)
+        edition = current if year is None or year == current.year else await editions.get_edition(year)
         items, total = await queries.search(edition, Filters(limit=1000), True, now, owner=current_user(request))
         return Template("prizes/nomination_dashboard.html", context=page_context(
             request, items=items, total=total, edition=edition, open=edition.phase_at(now) == "submission",
-            status_labels=translated(STATUS_LABELS),
+            status_labels=translated(STATUS_LABELS), phase=edition.phase_at(now),
+            published=await queries.is_published(edition.year), years=await editions.list_years(),
         ))
 
     @get("/nominations/new", guards=[requires_user, requires_verified])
