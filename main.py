@@ -88,7 +88,7 @@ from reports.controllers import (
     StaffReportPagesController,
 )
 from reports.book import CurrentBooks
-from reports.console.api import AuditApiController
+from reports.console.api import AuditApiController, StatisticsApiController
 from reports.console.pages import StaffConsoleController
 from reports.console.people import StaffPeoplePagesController
 from reports.jobs import BookJobs
@@ -233,6 +233,7 @@ def create_app(settings: Settings | None = None, *, nomination_access: Nominatio
             CertificateApiController,
             StaffReportPagesController,
             StaffConsoleController,
+            StatisticsApiController,
             StaffPeoplePagesController,
             AuditApiController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),

@@ -24,7 +24,7 @@ from core.errors import DomainError, NotFound
 from core.exports import csv_text
 from core.i18n import gettext as _
 from core.templating import page_context
-from core.schemas import PageNumber
+from core.schemas import PageNumber, YearQuery
 from prizes.editions import queries as editions
 from prizes.nominations import appeals, images, queries, services
 from prizes.nominations.labels import (
@@ -112,15 +112,20 @@ class NominationPagesController(Controller):
         ))
 
     @get("/nominations", guards=[requires_user])
-    async def dashboard(self, request: Request) -> Template:
+    async def dashboard(self, request: Request, year: YearQuery = None) -> Template:
+        """The owner's projects of one edition (the current one by default, any past one by
+        `?year=`), each linked to its receipt, and — when they apply — its extended
+        description, its certificate once published and its campaign kit during voting."""
         now = utcnow()
-        edition = await editions.get_current_edition(now)
+        current = await editions.get_current_edition(now)
+        edition = current if year is None or year == current.year else await editions.get_edition(year)
         items, total = await queries.search(edition, Filters(limit=1000), True, now, owner=current_user(request))
         appeal_states = {i["id"]: await appeals.owner_appeal_state(i, now) for i in items if i["status"] == "ineligible"}
         return Template("prizes/nomination_dashboard.html", context=page_context(
             request, items=items, total=total, edition=edition, open=edition.phase_at(now) == "submission",
             appeals=appeal_states,
-            status_labels=translated(STATUS_LABELS),
+            status_labels=translated(STATUS_LABELS), phase=edition.phase_at(now),
+            published=await queries.is_published(edition.year), years=await editions.list_years(),
         ))
 
     @get("/nominations/new", guards=[requires_user, requires_verified])
@@ -242,7 +247,7 @@ def _errors(error: DomainError) -> dict[str, str]:
 
 CSV_COLUMNS = ("id", "status", "category", "title", "entity_name", "stakeholder_type", "country", "region",
                "contact_name", "contact_email", "website", "sdgs", "project_status", "started_on", "submitted_at",
-               "owner_email", "eligibility_reason")
+               "owner_email", "eligibility_reason", "owned_by_submitter")
 
 
 class StaffNominationPagesController(Controller):
@@ -276,7 +281,8 @@ class StaffNominationPagesController(Controller):
         filters = self._filters(category, status, q, region, 1)
         filters.limit = 1_000_000
         items, _total = await queries.search(edition, filters, True, now)
-        rows = ({**item, "sdgs": " ".join(str(g) for g in item["sdgs"] or [])} for item in items)
+        rows = ({**item, "sdgs": " ".join(str(g) for g in item["sdgs"] or []),
+                 "owned_by_submitter": "yes" if item.get("owned_by_submitter", True) else "no"} for item in items)
         return Response(csv_text(CSV_COLUMNS, rows), media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="wsis-prizes-{edition.year}-submissions.csv"'})
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get
+from litestar import Controller, Request, get
 from litestar.params import FromQuery
 
-from accounts.guards import requires_staff
-from core.schemas import Limit, Offset, Page
+from accounts.guards import current_user, requires_staff
+from core.schemas import Limit, Offset, Page, Year
+from prizes.results.queries import require_visible
+from reports.console import statistics
 from reports.console.queries import audit_filters, described
 
 
@@ -26,3 +28,15 @@ class AuditApiController(Controller):
                   "action": r["action"], "summary": r["summary"], "reason": r["reason"], "object": r["subject"],
                   "details": r["details"]} for r in rows]
         return Page(items=items, total=total, offset=f.offset, limit=f.limit)
+
+
+class StatisticsApiController(Controller):
+    path = "/api/editions"
+    tags = ["results"]
+
+    @get("/{year:int}/statistics", summary="An edition's statistics (staff; everyone once published)")
+    async def statistics(self, request: Request, year: Year) -> dict:
+        await require_visible(year, current_user(request))  # 404 to the public before the release instant
+        data = await statistics.statistics(year)
+        return {"year": year, "tables": [{k: t[k] for k in ("key", "title", "columns", "rows")}
+                                         for t in data["tables"]]}

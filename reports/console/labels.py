@@ -77,6 +77,28 @@ def _winners(e: dict, d: dict, titles: dict[str, str]) -> str:
     return _("%(actor)s set the winners of %(list)s", actor=e["actor"], list="; ".join(parts) or _("no category"))
 
 
+def _publish_request(e: dict, d: dict, _t) -> str:
+    release = d.get("release_at")
+    if release:
+        return _("%(actor)s asked to publish the results, to be public on %(when)s", actor=e["actor"],
+                 when=str(release))
+    return _("%(actor)s asked to publish the results", actor=e["actor"])
+
+
+def _publish_approve(e: dict, d: dict, _t) -> str:
+    if d.get("one_step"):
+        return _("%(actor)s published the results (no second approval is required)", actor=e["actor"])
+    return _("%(actor)s approved the publication asked by %(email)s", actor=e["actor"],
+             email=d.get("requested_by") or "?")
+
+
+def _rules_frozen(e: dict, d: dict, _t) -> str:
+    fingerprint = d.get("fingerprint")
+    if isinstance(fingerprint, str) and fingerprint:
+        return _("The counting rules were frozen (fingerprint %(fingerprint)s)", fingerprint=fingerprint[:16])
+    return _("The counting rules were frozen")
+
+
 def _finalists(e: dict, d: dict, _t) -> str:
     lists = d.get("finalists") if isinstance(d.get("finalists"), dict) else {}
     count = sum(len(v) for v in lists.values() if isinstance(v, list))
@@ -110,6 +132,10 @@ DESCRIBERS: dict[str, Describer] = {
     "edition.publish": lambda e, d, t: _("%(actor)s published the results: %(winners)d winners, %(champions)d champions",
                                          actor=e["actor"], winners=_int(d.get("winners")),
                                          champions=_int(d.get("champions"))),
+    "edition.publish_request": _publish_request,
+    "edition.publish_approve": _publish_approve,
+    "edition.publish_cancel": lambda e, d, t: _("%(actor)s cancelled the publication request", actor=e["actor"]),
+    "edition.rules_frozen": _rules_frozen,
     "edition.foreword": lambda e, d, t: _("%(actor)s changed the foreword of the book", actor=e["actor"]),
     "edition.extended_requests": lambda e, d, t: ngettext(
         "%(actor)s asked %(num)d finalist for an extended description",
@@ -146,6 +172,13 @@ DESCRIBERS: dict[str, Describer] = {
     "judging.reminders": lambda e, d, t: ngettext(
         "%(actor)s reminded %(num)d judge of the %(round)s", "%(actor)s reminded %(num)d judges of the %(round)s",
         len(d.get("judges") or []), actor=e["actor"], num=len(d.get("judges") or []), round=_round(d.get("round"))),
+    "edition.category_titles": lambda e, d, t: _("%(actor)s corrected the titles of %(category)s", actor=e["actor"],
+                                                 category=d.get("code", "?")),
+    "nomination.appeal": lambda e, d, t: _("%(actor)s appealed the ineligibility of “%(title)s”", actor=e["actor"],
+                                           title=_title(e, t)),
+    "nomination.appeal_decided": lambda e, d, t: (
+        _("%(actor)s upheld the appeal of “%(title)s”", actor=e["actor"], title=_title(e, t)) if d.get("upheld")
+        else _("%(actor)s dismissed the appeal of “%(title)s”", actor=e["actor"], title=_title(e, t))),
     "votes.void": lambda e, d, t: ngettext("%(actor)s voided %(num)d vote", "%(actor)s voided %(num)d votes",
                                            _int(d.get("count")), actor=e["actor"], num=_int(d.get("count"))),
 }
@@ -185,6 +218,7 @@ NEXT_ACTIONS = {
     "request_extended": N_("Request extended descriptions"),
     "set_winners": N_("Set the winners"),
     "publish": N_("Publish the results"),
+    "approve_publication": N_("Approve the publication"),
     "build_book": N_("Build the book"),
     "move_phase": N_("Move to the next phase"),
 }

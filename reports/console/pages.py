@@ -7,12 +7,13 @@ from datetime import datetime
 
 from babel.dates import format_timedelta
 from litestar import Controller, Request, Response, get
-from litestar.params import FromQuery
-from litestar.response import Template
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
 
-from accounts.guards import requires_staff
+from accounts.guards import current_user, requires_staff
 from core.clock import utcnow
-from core.schemas import Offset, YearQuery
+from core.errors import NotFound
+from core.schemas import Offset, Year, YearQuery
 from core.exports import csv_text
 from core.i18n import current_language
 from core.i18n import gettext as _
@@ -21,7 +22,7 @@ from prizes.editions import queries as editions
 from prizes.editions.labels import PHASE_LABELS
 from prizes.editions.rules import PHASES
 from reports.book import load_book
-from reports.console import queries
+from reports.console import queries, statistics
 from reports.console.labels import KIND_GROUPS, NEXT_ACTIONS
 from reports.console.rules import next_actions, time_left
 
@@ -43,6 +44,7 @@ def action_links(year: int) -> dict[str, str]:
         "request_extended": f"/staff/results/{year}#extended-heading",
         "set_winners": f"/staff/results/{year}#winners-heading",
         "publish": f"/staff/results/{year}#publish-heading",
+        "approve_publication": f"/staff/results/{year}#publish-heading",
         "build_book": f"/staff/reports/{year}",
         "move_phase": f"/staff/editions/{year}",
     }
@@ -60,6 +62,14 @@ async def _book_current(request: Request, year: int) -> bool:
     jobs = request.app.state["books"]
     built = await load_book(year, jobs.media_dir)
     return jobs.store.current(year, "pdf", built.stamp) is not None
+
+
+def _action_label(code: str, figures: dict, viewer_id: str) -> str:
+    if code != "approve_publication":
+        return _(NEXT_ACTIONS[code])
+    if figures.get("publication_requested_by_id") == viewer_id:
+        return _("The publication you asked for awaits another staff member's approval")
+    return _("Approve the publication (asked by %(who)s)", who=figures.get("publication_requested_by") or "?")
 
 
 class StaffConsoleController(Controller):
@@ -80,8 +90,8 @@ class StaffConsoleController(Controller):
         window = next((w for w in edition.windows if w.name == phase), None)
         left = time_left(window.closes_at if window else None, now)
         links = action_links(year)
-        actions = [{"label": _(NEXT_ACTIONS[code]), "count": count, "href": links[code]}
-                   for code, count in next_actions(phase, figures)]
+        actions = [{"label": _action_label(code, figures, str(current_user(request).id)), "count": count,
+                    "href": links[code]} for code, count in next_actions(phase, figures)]
         return Template("reports/console/dashboard.html", context=page_context(
             request, edition=edition, years=years, phase=phase, phase_label=_(PHASE_LABELS[phase]),
             timeline=_timeline(edition, now), figures=figures, actions=actions, staff_year=year,
@@ -120,3 +130,22 @@ class StaffConsoleController(Controller):
                   "details": r["details"]} for r in rows]
         return Response(csv_text(CSV_COLUMNS, lines), media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": 'attachment; filename="wsis-prizes-audit.csv"'})
+
+    @get("/statistics")
+    async def statistics_index(self) -> Redirect:
+        return Redirect(f"/staff/statistics/{await editions.current_year(utcnow())}", status_code=303)
+
+    @get("/statistics/{year:int}")
+    async def statistics(self, request: Request, year: Year) -> Template:
+        data = await statistics.statistics(year)
+        return Template("reports/console/statistics.html", context=page_context(
+            request, stats=data, staff_year=year, years=await editions.list_years()))
+
+    @get("/statistics/{year:int}/csv/{key:str}")
+    async def statistics_csv(self, year: Year, key: FromPath[str]) -> Response:
+        if key not in statistics.KEYS:
+            raise NotFound(_("There is no such table of statistics."))
+        table = next(t for t in (await statistics.statistics(year))["tables"] if t["key"] == key)
+        columns = ["key"] + table["columns"]
+        return Response(csv_text(columns, table["rows"]), media_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="wsis-prizes-{year}-{key}.csv"'})

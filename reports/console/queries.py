@@ -63,6 +63,7 @@ async def dashboard(year: int, phase: str) -> dict:
         signals = len(await fraud.signals(voting_edition)) if voting_edition else 0
     extended = await results.extended_overview(year)
     decisions = await results.decisions(year)
+    publication = await results.publication_status(year)
     return {
         "by_status": counts,
         "submitted": submitted,
@@ -85,6 +86,9 @@ async def dashboard(year: int, phase: str) -> dict:
         "champions": counts.get("champion", 0),
         "undecided": len(decisions["undecided"]),
         "published": decisions["published"],
+        "publication": publication["state"],
+        "publication_requested_by": publication["requested_by"],
+        "publication_requested_by_id": publication["requested_by_id"],
     }
 
 

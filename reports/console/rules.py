@@ -40,7 +40,9 @@ def next_actions(phase: str, f: dict) -> list[tuple[str, int | None]]:
                 out.append(("set_winners", f["undecided"]))
             if f["extended_asked"] < f["finalists"]:
                 out.append(("request_extended", f["finalists"] - f["extended_asked"]))
-            if not f["undecided"]:
+            if f.get("publication") == "awaiting_approval":
+                out.append(("approve_publication", None))
+            elif not f["undecided"] and f.get("publication", "none") == "none":
                 out.append(("publish", None))
         if f["published"] and not f["book_current"]:
             out.append(("build_book", None))

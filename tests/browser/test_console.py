@@ -26,6 +26,7 @@ from voting.tallies import TallyStore
 
 pytestmark = pytest.mark.browser
 CHEAP = Passwords(1, 1024, 1)
+SECOND_EMAIL, SECOND_PASSWORD = "grace@example.org", "a second staff passphrase"
 
 
 def staff_nav(page):
@@ -47,10 +48,25 @@ async def move_phase(page, assert_accessible, phase_label: str) -> None:
 
 
 async def publish(page, assert_accessible) -> None:
-    """Publication (one step here; the lead adapts this at merge if publishing needs a
-    second staff member's approval)."""
+    """Four-eyes publication by pages: Ada asks on the results page; Grace, a second staff
+    member, signs in, finds the request among the dashboard's next actions and approves it."""
     await go(page, assert_accessible, "Results")
-    await page.get_by_role("button", name="Publish the results").click()
+    await page.get_by_role("button", name="Ask to publish the results").click()
+    await expect(page.locator("#publication-state")).to_contain_text("Awaiting approval")
+    await expect(page.get_by_role("button", name="Approve the publication")).to_have_count(0)
+    await assert_accessible(page, "results awaiting approval")
+    await go(page, assert_accessible, "Overview")
+    await expect(page.locator("main")).to_contain_text(
+        "The publication you asked for awaits another staff member's approval")
+    await page.get_by_role("button", name="Sign out").click()
+    await page.get_by_role("link", name="Sign in", exact=True).click()
+    await page.fill("#f-email", SECOND_EMAIL)
+    await page.fill("#f-password", SECOND_PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    await page.get_by_role("link", name="Staff", exact=True).click()
+    await page.get_by_role("link", name=f"Approve the publication (asked by {STAFF_EMAIL})").click()
+    await assert_accessible(page, "results with a request to approve")
+    await page.get_by_role("button", name="Approve the publication").click()
     await expect(page.locator("main")).to_contain_text("published")
     await assert_accessible(page, "results after publication")
 
@@ -74,6 +90,7 @@ async def test_staff_run_a_whole_edition_from_the_staff_pages(page, staff, editi
                 for i, (title, seed) in enumerate((("Alpha clinics online", "Alpha"), ("Beta records", "Beta"),
                                                    ("Gamma radio school", "Gamma")))]
     await create_user(CHEAP, "kofi@judges.example", "a judge's passphrase", "Kofi Mensah", verified=True)
+    await create_user(CHEAP, SECOND_EMAIL, SECOND_PASSWORD, "Grace Hopper", verified=True, roles=("staff",))
 
     await page.goto("/login?next=/staff")
     await page.fill("#f-email", STAFF_EMAIL)
@@ -148,6 +165,8 @@ async def test_staff_run_a_whole_edition_from_the_staff_pages(page, staff, editi
     await go(page, assert_accessible, "Book")
     await page.get_by_role("button", name=re.compile("Build the book")).click()
     await assert_accessible(page, "the book being built")
+    await go(page, assert_accessible, "Statistics")
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("Statistics of the")
 
     # every step is in the audit log, in words
     await go(page, assert_accessible, "Audit log")
@@ -164,7 +183,8 @@ async def test_staff_run_a_whole_edition_from_the_staff_pages(page, staff, editi
                   "Ada Lovelace computed the finalists",
                   "Ada Lovelace asked ",
                   f"Ada Lovelace set the winners of C7.4: “{winner}”",
-                  "Ada Lovelace published the results"):
+                  "Ada Lovelace asked to publish the results",
+                  f"Grace Hopper approved the publication asked by {STAFF_EMAIL}"):
         await expect(main).to_contain_text(words)
     await staff_nav(page).get_by_role("link", name="People", exact=True).click()
     await assert_accessible(page, "People")

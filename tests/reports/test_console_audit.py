@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
-from datetime import timedelta
+from datetime import datetime, timezone
 from pathlib import Path
 
 from core import audit
 from core.audit import Actor
-from core.clock import utcnow
 from core.tables import AuditEntry
 from reports.console.labels import DESCRIBERS, describe
 from tests.factories import make_user, signed_in
@@ -43,54 +43,62 @@ def test_describers_say_the_entry_in_words_and_survive_odd_details():
     entry = {"actor": "Alice Martin", "action": "edition.winners", "subject": "edition:2026",
              "details": {"C7.4": ["a1"], "C1": []}}
     assert describe(entry, {"a1": "Clinic reminders"}) == "Alice Martin set the winners of C1: none; C7.4: “Clinic reminders”"
+    approved = {"actor": "Bob", "action": "edition.publish_approve", "subject": "edition:2026",
+                "details": {"requested_by": "alice@example.org", "release_at": "2026-12-01T10:00:00+00:00"}}
+    assert describe(approved, {}) == "Bob approved the publication asked by alice@example.org"
+    assert describe({"actor": "Alice", "action": "edition.publish_request", "details": {"release_at": None}}, {}) == (
+        "Alice asked to publish the results")
     for kind in DESCRIBERS:
         for details in ({}, {"round": 3, "judges": None, "count": "x", "finalists": [], "C1": "x"}):
             text = describe({"actor": "A", "action": kind, "subject": "", "details": details}, {})
             assert isinstance(text, str) and text
 
 
+async def _record_at(at, actor, action, subject, details) -> None:
+    """An entry dated in the past, chained like `audit.record` chains (the log refuses UPDATE)."""
+    text = json.dumps(details, sort_keys=True)
+    head = await audit.head() or ""
+    digest = audit.chain_hash(head, audit.canonical(at, actor.id, actor.email, action, subject, "", text))
+    await AuditEntry.insert(AuditEntry(at=at, actor_id=actor.id, actor_email=actor.email, action=action, subject=subject,
+                                       reason="", details=text, prev_hash=head, hash=digest))
+
+
 async def test_the_audit_api_filters_pages_and_says_each_entry_in_words(app, client):
     alice = await make_user(app, "alice@example.org", display_name="Alice Martin", roles=("staff",))
-    # The log is append-only (a trigger refuses UPDATE and DELETE): what start-up wrote stays,
-    # so the entries below are told apart by an edition of their own (2031) and by count.
-    before = await AuditEntry.count()
-    await audit.record(alice.as_actor(), "judging.assign", "judging:2030", "", {"email": "k@example.org", "category": "C1"})
-    await audit.record(alice.as_actor(), "edition.publish", "edition:2031", "", {"winners": 18, "champions": 72})
-    await audit.record(Actor.system(), "edition.phase", "edition:2031", "closed", {"from": "voting", "to": "selection",
+    # The log is append-only: the edition's creation at start-up stays (the oldest but one).
+    old = datetime(2026, 1, 10, 12, tzinfo=timezone.utc)
+    await audit.record(alice.as_actor(), "edition.publish", "edition:2026", "", {"winners": 18, "champions": 72})
+    await audit.record(Actor.system(), "edition.phase", "edition:2026", "closed", {"from": "voting", "to": "selection",
                                                                                    "automatic": True})
     await audit.record(alice.as_actor(), "role.grant", "account:x", "Expert", {"email": "k@example.org", "role": "judge"})
-    today = utcnow().date()
+    await _record_at(old, alice.as_actor(), "judging.assign", "judging:2025", {"email": "k@example.org", "category": "C1"})
     async with await signed_in(app, "staff@example.org", roles=("staff",)) as staff:
         page = (await staff.get("/api/audit")).json()
-        assert page["total"] == before + 4 and page["offset"] == 0
-        assert [i["action"] for i in page["items"][:4]] == ["role.grant", "edition.phase", "edition.publish", "judging.assign"]
+        assert page["total"] == 5 and page["offset"] == 0
+        assert [i["action"] for i in page["items"]] == ["role.grant", "edition.phase", "edition.publish", "edition.create",
+                                                        "judging.assign"]
         first = page["items"][0]
         assert set(first) == {"id", "at", "actor", "actor_email", "action", "summary", "reason", "object", "details"}
         assert first["summary"] == "Alice Martin granted the judge role to k@example.org" and first["reason"] == "Expert"
-        by_edition = (await staff.get("/api/audit", params={"edition": "2031"})).json()
-        assert [i["action"] for i in by_edition["items"]] == ["edition.phase", "edition.publish"]
+        by_edition = (await staff.get("/api/audit", params={"edition": "2026"})).json()
+        assert [i["action"] for i in by_edition["items"]] == ["edition.phase", "edition.publish", "edition.create"]
         assert by_edition["items"][0]["summary"] == "The Online voting phase closed; the Selection phase began"
         assert by_edition["items"][0]["actor"] == "The system"
-        assert [i["action"] for i in (await staff.get("/api/audit", params={"edition": "2030"})).json()["items"]] == [
-            "judging.assign"]
-        assert (await staff.get("/api/audit", params={"kind": "edition", "edition": "2031"})).json()["total"] == 2
+        assert (await staff.get("/api/audit", params={"kind": "edition"})).json()["total"] == 3
         assert (await staff.get("/api/audit", params={"kind": "edition.publish"})).json()["total"] == 1
         assert (await staff.get("/api/audit", params={"actor": "ALICE@example.org"})).json()["total"] == 3
-        dated = (await staff.get("/api/audit", params={"since": today.isoformat(), "until": today.isoformat()})).json()
-        assert [i["action"] for i in dated["items"]][:4] == ["role.grant", "edition.phase", "edition.publish",
-                                                              "judging.assign"]
-        yesterday = (today - timedelta(days=1)).isoformat()
-        assert (await staff.get("/api/audit", params={"since": yesterday, "until": yesterday})).json()["total"] == 0
+        dated = (await staff.get("/api/audit", params={"since": "2026-01-10", "until": "2026-01-10"})).json()
+        assert [i["action"] for i in dated["items"]] == ["judging.assign"]
         paged = (await staff.get("/api/audit", params={"offset": 1, "limit": 2})).json()
         assert [i["action"] for i in paged["items"]] == ["edition.phase", "edition.publish"]
         for params, key in (({"since": "yesterday"}, "since"), ({"until": "2026-13-01"}, "until"),
                             ({"edition": "twenty"}, "edition"), ({"edition": str(10**30)}, "edition")):
             bad = await staff.get("/api/audit", params=params)
             assert bad.status_code == 400 and [e["key"] for e in bad.json()["extra"]] == [key], bad.text
-        html = await staff.get("/staff/audit", params={"edition": "2031"})
+        html = await staff.get("/staff/audit", params={"edition": "2026"})
         assert html.status_code == 200 and "Alice Martin published the results: 18 winners, 72 champions" in html.text
         staff.http.cookies.set("lang", "fr")
-        french = await staff.get("/staff/audit", params={"edition": "2031"})
+        french = await staff.get("/staff/audit", params={"edition": "2026"})
         assert french.status_code == 200 and "Alice Martin a publié les résultats : 18 lauréats, 72 champions" in french.text
 
 
