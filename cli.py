@@ -62,9 +62,12 @@ def install_pdf_fonts(var_dir: Path, missing=None) -> list[str] | None:
     var_dir.mkdir(parents=True, exist_ok=True)
     with open(var_dir / "fonts-install.log", "ab") as log:
         script = f"{' '.join(command)} || {{ apt-get update -q && {' '.join(command)}; }}"
-        subprocess.Popen(["sh", "-c", script], stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
-                         env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        _BACKGROUND.append(subprocess.Popen(["sh", "-c", script], stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                            start_new_session=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}))
     return command
+
+
+_BACKGROUND: list = []  # the installs started, kept while they run (and for the tests to wait on)
 
 
 def cmd_serve(args, settings: Settings) -> int:

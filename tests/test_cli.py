@@ -123,3 +123,7 @@ def test_serving_the_embedded_default_installs_missing_pdf_fonts_in_the_backgrou
     while time.monotonic() < deadline and "fontconfig" not in (log.read_text(errors="replace") if log.exists() else ""):
         time.sleep(0.5)
     assert "fontconfig" in log.read_text(errors="replace")
+    from cli import _BACKGROUND
+
+    for process in _BACKGROUND:
+        process.wait(timeout=120)
