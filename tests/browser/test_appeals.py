@@ -56,7 +56,8 @@ async def test_the_owner_appeals_and_another_staff_member_upholds(page, browser,
     await expect(page.get_by_role("main")).to_contain_text("Awaiting a decision.")
     await assert_accessible(page, "the appeal awaiting a decision")
 
-    context = await browser.new_context(base_url=live_server, locale="en-GB", viewport={"width": 1280, "height": 900})
+    context = await browser.new_context(base_url=live_server, locale="en-GB", viewport={"width": 1280, "height": 900},
+                                        bypass_csp=True)  # axe-core is injected as an inline script
     try:
         other = await context.new_page()
         await sign_in(other, live_server, STAFF_EMAIL, STAFF_PASSWORD, f"/staff/editions/{edition}")

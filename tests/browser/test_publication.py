@@ -49,7 +49,8 @@ async def test_one_staff_member_asks_and_another_approves(page, browser, live_se
     await expect(publish.get_by_role("button", name="Cancel the publication request")).to_be_visible()
     await assert_accessible(page, "the staff results page awaiting another's approval")
 
-    context = await browser.new_context(base_url=live_server, locale="en-GB", viewport={"width": 1280, "height": 900})
+    context = await browser.new_context(base_url=live_server, locale="en-GB", viewport={"width": 1280, "height": 900},
+                                        bypass_csp=True)  # axe-core is injected as an inline script
     try:
         other = await context.new_page()
         await sign_in(other, live_server, SECOND_EMAIL, SECOND_PASSWORD, url)
