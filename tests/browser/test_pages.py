@@ -116,10 +116,12 @@ async def test_staff_moves_the_phase_to_voting_and_the_home_page_shows_it(page, 
     await page.wait_for_url(f"{live_server}/staff/editions/{edition}?saved=phase")
     await expect(page.get_by_role("status")).to_have_text("The phase was moved.")
     await expect(page.locator("main .lead")).to_have_text("Current phase: Online voting. Times are in Europe/Zurich.")
+    # newest first: the counting rules frozen as the vote opened, then the move itself
     history = page.get_by_role("region", name="History").get_by_role("row")
-    await expect(history.nth(1).get_by_role("cell").nth(1)).to_have_text(STAFF_EMAIL)
-    await expect(history.nth(1).get_by_role("cell").nth(2)).to_have_text("Phase moved from Submission to Online voting")
-    await expect(history.nth(1).get_by_role("cell").nth(3)).to_have_text("The jury finished early")
+    await expect(history.nth(1).get_by_role("cell").nth(2)).to_contain_text("Counting rules frozen (fingerprint ")
+    await expect(history.nth(2).get_by_role("cell").nth(1)).to_have_text(STAFF_EMAIL)
+    await expect(history.nth(2).get_by_role("cell").nth(2)).to_have_text("Phase moved from Submission to Online voting")
+    await expect(history.nth(2).get_by_role("cell").nth(3)).to_have_text("The jury finished early")
     await assert_accessible(page, "the staff edition page with its notice and history")
 
     await page.goto("/")
