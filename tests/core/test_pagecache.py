@@ -184,3 +184,19 @@ async def test_a_kept_page_is_not_served_past_a_closing_instant(app, client):
     assert (await client.get("/")).headers.get("x-cache") == "hit"
     time.sleep(2)
     assert "in its Selection phase" in (await client.get("/")).text
+
+
+async def test_a_scheduled_release_is_an_instant_at_which_kept_pages_end(app, client):
+    """An approved publication goes public at its release instant with no write: that instant
+    bounds how long a page is kept, like a phase's opening and closing instants."""
+    from datetime import timedelta
+
+    from core.clock import utcnow
+    from prizes.editions.queries import next_instant_after
+    from prizes.editions.tables import Edition
+
+    now = utcnow().replace(microsecond=0)
+    assert await next_instant_after(now) != now + timedelta(seconds=1)
+    await Edition.update({Edition.published_at: now + timedelta(seconds=1)}).where(Edition.year == await year_now())
+    assert await next_instant_after(now) == now + timedelta(seconds=1)
+    assert await next_instant_after(now + timedelta(seconds=2)) != now + timedelta(seconds=1)  # once passed, not again
