@@ -208,12 +208,15 @@ def bar_chart_svg(bars: list[tuple[str, int]], *, colour: str = BRAND, label_wid
     height = top + bottom + len(bars) * row
     peak = max((value for _label, value in bars), default=0) or 1
     room = width - label_width - 76  # leaves room for the value after the longest bar
+    # The text alternative is the chart's table in words ("title — label: value; …"), so a
+    # reader who cannot see the bars (and the tagged PDF's /Alt) gets every figure.
+    alternative = title + (" — " if title and bars else "") + "; ".join(f"{label}: {number(value)}" for label, value in bars)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-label="{escape(title, quote=True)}">'
+        f'width="{width}" height="{height}" role="img" aria-label="{escape(alternative, quote=True)}">'
     ]
-    if title:
-        parts.append(f"<title>{escape(title)}</title>")
+    if alternative:
+        parts.append(f"<title>{escape(alternative)}</title>")
     for index, (label, value) in enumerate(bars):
         y = top + index * row
         bar = round(room * value / peak, 1) if value else 0

@@ -202,5 +202,6 @@ def test_the_book_is_a_tagged_pdf_with_headings_and_text_alternatives(tmp_path):
     assert types.count("/H1") >= 18  # every chapter
     assert "/H2" in types  # the entries
     assert len(figures) == 4 and all(alt for _kind, alt in figures), figures  # the charts, titled
+    assert all(re.search(r" — .+: \d", str(alt)) for _kind, alt in figures), figures  # with their figures in words
     # reading order: the cover's heading comes before the first chapter's
     assert types.index("/H1") < types.index("/H2")
