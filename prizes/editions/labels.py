@@ -29,5 +29,7 @@ def rules_in_words(edition) -> list[str]:
     rubric = rules.get("selection_rubric")
     if rubric:
         lines.append(_("The experts score the finalists on: %(criteria)s.",
-                       criteria="; ".join(f"{c['title']} ({c['weight']})" for c in rubric)))
+                       # the default criteria's titles are messages (judging/rules.py marks them): in
+                       # the reader's language; a title staff wrote is shown as written
+                       criteria="; ".join(f"{_(c['title'])} ({c['weight']})" for c in rubric)))
     return lines

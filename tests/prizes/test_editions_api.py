@@ -40,7 +40,7 @@ async def test_seeding_is_idempotent(app, client):
 
 
 async def test_unknown_year_is_404(client):
-    response = await client.get("/api/editions/1999")
+    response = await client.get("/api/editions/2099")
     assert response.status_code == 404
     assert response.json()["status_code"] == 404
 

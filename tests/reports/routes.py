@@ -37,4 +37,7 @@ GUARDED = [
     ("POST", "/staff/people/{account_id}/roles", "staff", {"change": "grant", "role": "judge", "reason": "r"}, "page"),
     ("POST", "/staff/people/{account_id}/verification-mail", "staff", None, "page"),
     ("POST", "/staff/people/{account_id}/suspension", "staff", {"suspend": "yes", "reason": "r"}, "page"),
+    ("GET", "/staff/statistics", "staff", None, "page"),
+    ("GET", "/staff/statistics/{year}", "staff", None, "page"),
+    ("GET", "/staff/statistics/{year}/csv/{key}", "staff", None, "page"),
 ]
