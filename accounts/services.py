@@ -12,6 +12,7 @@ from uuid import UUID
 
 from core import audit
 from core.audit import Actor
+from core.batching import Coalescer
 from core.db import is_sqlite, is_unique_violation, transaction
 from core.errors import Conflict, DomainError, FieldError, FieldErrors, Forbidden, InvalidInput, NotFound, Unauthenticated
 from core.i18n import gettext as _
@@ -52,26 +53,62 @@ class CurrentUser:
         return Actor(self.id, self.email)
 
 
-async def load_user(user_id: UUID | str) -> CurrentUser | None:
+def _user_key(user_id: UUID | str) -> UUID | None:
     try:
-        key = user_id if isinstance(user_id, UUID) else UUID(str(user_id))
+        return user_id if isinstance(user_id, UUID) else UUID(str(user_id))
     except ValueError:
         return None
-    # One query (this runs for every signed-in request): the account with a row per role.
-    rows = await User.raw(_LOAD_USER, key)
-    if not rows:
+
+
+def _uuid(value: object) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
+def _users_of(rows: list[dict]) -> dict[UUID, CurrentUser]:
+    """The accounts of `_LOAD_USER`'s rows (a row per role)."""
+    grouped: dict[UUID, list[dict]] = {}
+    for row in rows:
+        grouped.setdefault(_uuid(row["id"]), []).append(row)
+    return {
+        key: CurrentUser(
+            id=key,
+            email=first["email"],
+            display_name=first["display_name"],
+            roles=frozenset(r["role"] for r in group if r["role"]),
+            email_verified=bool(first["email_verified"]),
+            auth_epoch=int(first["auth_epoch"]),
+            language=first["language"] or "",
+            suspended=first["suspended_at"] is not None,
+        )
+        for key, group in grouped.items()
+        for first in group[:1]
+    }
+
+
+async def load_user(user_id: UUID | str) -> CurrentUser | None:
+    key = _user_key(user_id)
+    if key is None:
         return None
-    row = rows[0]
-    return CurrentUser(
-        id=row["id"] if isinstance(row["id"], UUID) else UUID(str(row["id"])),
-        email=row["email"],
-        display_name=row["display_name"],
-        roles=frozenset(r["role"] for r in rows if r["role"]),
-        email_verified=bool(row["email_verified"]),
-        auth_epoch=int(row["auth_epoch"]),
-        language=row["language"] or "",
-        suspended=row["suspended_at"] is not None,
-    )
+    # One query: the account with a row per role.
+    return _users_of(await User.raw(_LOAD_USER + '"id" = {}', key)).get(key)
+
+
+async def _load_users(keys: list[UUID]) -> list[CurrentUser | None]:
+    unique = list(dict.fromkeys(keys))
+    users = _users_of(await User.raw(_LOAD_USER + '"id" IN (' + ", ".join("{}" for _ in unique) + ")", *unique))
+    return [users.get(key) for key in keys]
+
+
+# The signed-in person of every request: the requests that arrive together share one query.
+# Only for reads outside a transaction (the session middleware's), never inside one.
+_signed_in_users: Coalescer[UUID, CurrentUser | None] = Coalescer(_load_users, max_batch=100, concurrency=2)
+
+
+async def load_signed_in_user(user_id: UUID | str) -> CurrentUser | None:
+    """`load_user` for the session middleware: as fresh (the query runs after the call), but
+    the requests of one moment share one query."""
+    key = _user_key(user_id)
+    return None if key is None else await _signed_in_users(key)
 
 
 async def remember_language(user_id: UUID, language: str) -> None:
@@ -90,7 +127,7 @@ async def languages_of(emails: list[str]) -> dict[str, str]:
 _LOAD_USER = (
     f'SELECT u."id", u."email", u."display_name", u."email_verified", u."auth_epoch", u."language", u."suspended_at", r."role" '
     f'FROM "{User._meta.tablename}" u LEFT JOIN "{UserRole._meta.tablename}" r ON r."user" = u."id" '
-    'WHERE u."id" = {}'
+    'WHERE u.'
 )
 
 

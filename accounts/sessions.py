@@ -15,7 +15,7 @@ from litestar.connection import ASGIConnection
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 from litestar.types import Empty, Message, ScopeSession
 
-from accounts.services import CurrentUser, load_user, remember_language
+from accounts.services import CurrentUser, load_signed_in_user, remember_language
 from core.i18n import current_language
 from core.settings import Settings
 
@@ -87,7 +87,7 @@ def user_middleware_factory(app):
         user = None
         session = scope.get("session")
         if isinstance(session, dict) and session.get("uid"):
-            user = await load_user(session["uid"])
+            user = await load_signed_in_user(session["uid"])
             if user is None or user.suspended or user.auth_epoch != session.get("epoch"):
                 user = None
                 scope["session"] = Empty  # ended elsewhere: forget it

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from core.errors import RateLimited
+from core.batching import Coalescer
 from core.redis import run_scripts
 from core.settings import RateLimit
 
@@ -51,6 +52,8 @@ class RateLimiter:
         self.redis = redis
         self.prefix = prefix
         self._script = redis.register_script(_SLIDING_WINDOW)
+        # The attempts of the requests that arrive together go in one round trip.
+        self._batches: Coalescer[list, list] = Coalescer(self._run_batch, max_batch=100, concurrency=2)
 
     def _key(self, name: str, subject: str) -> str:
         return f"{self.prefix}:{name}:{{{subject}}}"
@@ -72,7 +75,15 @@ class RateLimiter:
         transaction — each window is still its own atomic script on its own key (and
         Cluster slot), exactly as `hit` counts it."""
         calls = [([self._key(name, subject)], self._args(limit)) for name, subject, limit in attempts]
-        return [self._verdict(*result) for result in await run_scripts(self.redis, self._script, calls)]
+        return [self._verdict(*result) for result in await self._batches(calls)]
+
+    async def _run_batch(self, batches: list[list]) -> list[list]:
+        results = await run_scripts(self.redis, self._script, [call for calls in batches for call in calls])
+        answers, start = [], 0
+        for calls in batches:
+            answers.append(results[start : start + len(calls)])
+            start += len(calls)
+        return answers
 
     async def check(self, name: str, subject: str, limit: RateLimit) -> None:
         """Count one attempt; raise 429 (with Retry-After) when over the limit."""

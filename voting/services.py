@@ -8,12 +8,12 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from accounts.services import CurrentUser
 from core import audit
 from core.audit import Actor
-from core.db import is_unique_violation, transaction
+from core.db import transaction
 from core.errors import Conflict, FieldError, FieldErrors, Forbidden, InvalidInput, NotFound, RateLimited
 from core.i18n import gettext as _
 from core.ratelimit import RateLimiter, network_block
@@ -23,17 +23,14 @@ from prizes.editions import queries as prize_queries
 from prizes.editions.services import require_phase
 from prizes.nominations.rules import is_public
 from prizes.nominations.services import mark_finalists
-from voting import fraud, queries
+from voting import fraud, queries, recording
 from voting.queries import Target, VotingEdition
 from voting.badge import badge_svg
 from voting.keys import redis_id
 from voting.rules import (
     COUNT_COMPLETE,
     Standing,
-    agent_hash,
     counting_mode,
-    email_domain,
-    new_receipt,
     parse_signal_id,
     shortlist,
     void_code,
@@ -70,11 +67,6 @@ def _not_nominated() -> NotFound:
                     [FieldError("nomination_id", _("Not a nominated project of this edition."))])
 
 
-def _already_voted(code: str) -> Conflict:
-    return Conflict(_("You have already voted in category %(category)s; a vote is final.", category=code),
-                    [FieldError("nomination_id", _("Already voted in category %(category)s.", category=code))])
-
-
 async def cast_vote(store: TallyStore, user: CurrentUser, nomination_id: object, origin: Origin, now: datetime,
                     cache_seconds: float = 0.0) -> dict:
     """One vote: the database first (its unique constraint is the one-vote guarantee), then
@@ -102,8 +94,8 @@ async def cast_vote(store: TallyStore, user: CurrentUser, nomination_id: object,
 async def _record_and_count(store: TallyStore, user: CurrentUser, target: Target, origin: Origin, mode: str,
                             now: datetime) -> str:
     edition = target.edition
-    receipt = await _insert(user, target, origin, now)
-    state = await store.apply(edition.year, target.category_code, mode, [Mark(redis_id(user.id), redis_id(target.nomination_id))])
+    receipt = await recording.insert(user, target, origin, now)
+    state = await store.mark(edition.year, target.category_code, mode, Mark(redis_id(user.id), redis_id(target.nomination_id)))
     if state != LIVE:
         await store.ensure(edition)
     if mode == COUNT_COMPLETE:
@@ -114,34 +106,6 @@ async def _record_and_count(store: TallyStore, user: CurrentUser, target: Target
 def _log_failure(task: asyncio.Future) -> None:
     if not task.cancelled() and task.exception() is not None and not isinstance(task.exception(), Conflict):
         log.error("recording a vote failed: %r", task.exception())
-
-
-_INSERT_COLUMNS = ("id", "edition", "category", "nomination", "voter", "cast_at", "receipt", "client_address", "network",
-                   "email_domain", "agent", "valid", "void_reason", "source")
-# Written out rather than built by Piccolo: this is on the path of every vote (the builder
-# costs about a millisecond of CPU a vote).
-_INSERT = ('INSERT INTO "vote" (' + ", ".join(f'"{c}"' for c in _INSERT_COLUMNS) + ") VALUES ("
-           + ", ".join("{}" for _ in _INSERT_COLUMNS) + ")")
-
-
-async def _insert(user: CurrentUser, target: Target, origin: Origin, now: datetime) -> str:
-    """Record the vote (one statement: committed when it returns); its receipt."""
-    for _attempt in range(3):
-        receipt = new_receipt()
-        try:
-            await Vote.raw(
-                _INSERT, uuid4(), target.edition.id, target.category_id, target.nomination_id, user.id, now, receipt,
-                origin.address[:64], network_block(origin.address)[:64], email_domain(user.email)[:255],
-                agent_hash(origin.user_agent), True, "", origin.source,
-            )
-            return receipt
-        except Exception as error:
-            if not is_unique_violation(error):
-                raise
-            if await queries.vote_in_category(user.id, target.category_id):
-                raise _already_voted(target.category_code) from None
-            # a receipt collision (80 random bits): draw another
-    raise RuntimeError("could not draw a unique receipt")
 
 
 async def _complete_ballot(store: TallyStore, edition: VotingEdition, voter_id: UUID) -> None:

@@ -38,6 +38,7 @@ from redis.asyncio import Redis
 
 from core.errors import DomainError
 from core.i18n import gettext as _
+from core.batching import Coalescer
 from core.redis import run_scripts
 from prizes.editions.tables import Edition
 from voting import queries
@@ -157,8 +158,29 @@ class TallyStore:
         self._stamp = redis.register_script(_STAMP)
         self._extend = redis.register_script(_EXTEND)
         self._release = redis.register_script(_RELEASE)
+        # The votes acknowledged together are applied together: one round trip for a batch.
+        self._marks: Coalescer[tuple[int, str, str, Mark], int] = Coalescer(self._apply_batch, max_batch=200,
+                                                                            concurrency=2)
 
     # --- the vote path ------------------------------------------------------------------------
+
+    async def mark(self, year: int, code: str, mode: str, mark: Mark) -> int:
+        """Apply one vote's mark (idempotently), batched with the marks of the votes of the same
+        moment; returns its slot's state (see _APPLY)."""
+        return await self._marks((year, code, mode, mark))
+
+    async def _apply_batch(self, items: list[tuple[int, str, str, Mark]]) -> list[int]:
+        slots: dict[tuple[int, str, str], list[Mark]] = defaultdict(list)
+        for year, code, mode, mark in items:
+            slots[(year, code, mode)].append(mark)
+        calls = []
+        for (year, code, mode), marks in slots.items():
+            args = [mode]
+            for mark in marks:
+                args.extend(mark.args())
+            calls.append((tally_keys(year, code).all(), args))
+        states = dict(zip(slots, (int(state) for state in await self._scripts(self._apply, calls))))
+        return [states[(year, code, mode)] for year, code, mode, _mark in items]
 
     async def apply(self, year: int, code: str, mode: str, marks: Sequence[Mark]) -> int:
         """Apply marks to one slot, idempotently; returns the slot's state (see _APPLY)."""

@@ -219,3 +219,19 @@ async def test_votes_are_limited_per_client_address_per_account_and_per_network_
 
 async def test_my_votes_needs_a_session(client):
     assert (await client.get("/api/votes/mine")).status_code == 401
+
+
+@pytest.mark.postgres_only
+async def test_votes_of_one_moment_are_committed_together(app, client, staff):
+    """Group commit (core.batching): votes that arrive together share one INSERT and one
+    transaction — PostgreSQL's xmin, the id of the transaction that wrote a row, shows it."""
+    projects = [await nominated(app, category="C1", title=f"Project {i}") for i in range(3)]
+    year = await open_voting(app)
+    voters = [await voter(app, f"g{i}@example.org", client_ip=f"198.51.{i}.1") for i in range(40)]
+    responses = await asyncio.gather(*(vote(api, projects[i % 3]) for i, api in enumerate(voters)))
+    assert [r.status_code for r in responses] == [201] * 40
+    [row] = await Vote.raw('SELECT count(*) AS votes, count(DISTINCT xmin::text) AS commits FROM "vote"')
+    assert row["votes"] == 40 and row["commits"] <= 20, row
+    assert await tallies(staff, year) == {p: sum(1 for i in range(40) if i % 3 == k) for k, p in enumerate(projects)}
+    for api in voters:
+        await api.http.aclose()
