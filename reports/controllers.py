@@ -17,6 +17,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import File, Redirect, Template
 
 from accounts.guards import current_user, requires_staff, requires_user
+from core import audit
 from core.i18n import gettext as _
 from core.templating import page_context
 from core.schemas import Year
@@ -150,5 +151,7 @@ class StaffReportPagesController(Controller):
     @post("/{year:int}/build", status_code=303)
     async def build(self, request: Request, year: Year) -> Redirect:
         await results.publication(year)  # 404 for an unknown year
-        await jobs_of(request).start(year, current_user(request).email)
+        user = current_user(request)
+        if await jobs_of(request).start(year, user.email):  # not when a build of it runs already
+            await audit.record(user.as_actor(), "edition.book_build", f"edition:{year}", "", {"year": year})
         return Redirect(f"/staff/reports/{year}?started=1", status_code=303)

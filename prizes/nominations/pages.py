@@ -201,9 +201,10 @@ class NominationPagesController(Controller):
         self, request: Request, category: FromQuery[str | None] = None, q: FromQuery[str | None] = None,
         region: FromQuery[str | None] = None, stakeholder_type: FromQuery[str | None] = None,
         sdg: FromQuery[str | None] = None, country: FromQuery[str | None] = None, page: PageNumber = 1,
+        year: YearQuery = None,
     ) -> Template:
         now = utcnow()
-        edition = await editions.get_current_edition(now)
+        edition, past = await _catalogue_edition(year, now)
         goal = int(sdg) if sdg and sdg.isdigit() else None
         page = max(1, page)
         filters = Filters(category or None, None, (q or "")[:200] or None, region or None, stakeholder_type or None,
@@ -218,6 +219,7 @@ class NominationPagesController(Controller):
             region_labels=translated(REGION_LABELS),
             stakeholder_labels=translated(STAKEHOLDER_LABELS),
             voting=edition.phase_at(now) == "voting",
+            **past,
         ))
 
     @get("/projects/{nomination_id:str}")
@@ -237,6 +239,19 @@ class NominationPagesController(Controller):
                     if full and item["status"] == "ineligible" and item.get("owner_email") == getattr(
                         current_user(request), "email", None) else None),
         ))
+
+
+async def _catalogue_edition(year: int | None, now) -> tuple[Any, dict[str, Any]]:
+    """The edition the catalogue shows (the current one, or `?year=`: 404 for no such
+    edition) and what its page needs to browse the others: the editions whose nominated list
+    is public (the current one first), the year asked for (kept by the search and the pages)
+    and whether its results are out (then the page links to them)."""
+    current = await editions.get_current_edition(now)
+    edition = current if year is None or year == current.year else await editions.get_edition(year)
+    public = [y for y in await editions.list_years()
+              if y != current.year and (await editions.get_edition(y)).phase_at(now) in PUBLIC_PHASES]
+    return edition, {"past_years": public, "current_year": current.year, "year": year,
+                     "results_published": await queries.is_published(edition.year)}
 
 
 def _errors(error: DomainError) -> dict[str, str]:

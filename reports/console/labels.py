@@ -137,6 +137,8 @@ DESCRIBERS: dict[str, Describer] = {
     "edition.publish_cancel": lambda e, d, t: _("%(actor)s cancelled the publication request", actor=e["actor"]),
     "edition.rules_frozen": _rules_frozen,
     "edition.foreword": lambda e, d, t: _("%(actor)s changed the foreword of the book", actor=e["actor"]),
+    "edition.book_build": lambda e, d, t: _("%(actor)s started building the Success Stories book of %(year)s",
+                                            actor=e["actor"], year=d.get("year") or (e.get("subject") or "").partition(":")[2]),
     "edition.extended_requests": lambda e, d, t: ngettext(
         "%(actor)s asked %(num)d finalist for an extended description",
         "%(actor)s asked %(num)d finalists for an extended description", _int(d.get("asked")),

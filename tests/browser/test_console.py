@@ -184,7 +184,8 @@ async def test_staff_run_a_whole_edition_from_the_staff_pages(page, staff, editi
                   "Ada Lovelace asked ",
                   f"Ada Lovelace set the winners of C7.4: “{winner}”",
                   "Ada Lovelace asked to publish the results",
-                  f"Grace Hopper approved the publication asked by {STAFF_EMAIL}"):
+                  f"Grace Hopper approved the publication asked by {STAFF_EMAIL}",
+                  f"Grace Hopper started building the Success Stories book of {edition}"):
         await expect(main).to_contain_text(words)
     await staff_nav(page).get_by_role("link", name="People", exact=True).click()
     await assert_accessible(page, "People")

@@ -186,9 +186,12 @@ async def test_an_owner_corrects_a_mistake_and_submits_a_project(page, live_serv
     rows = page.get_by_role("table", name="Your projects and their status").get_by_role("row")
     await expect(rows).to_have_count(2)  # the header row and the project
     await expect(rows.nth(1).get_by_role("cell")).to_have_text(
-        [TITLE, "C7.4", "Submitted", f"Withdraw “{TITLE}” to a draft Receipt of “{TITLE}”"]  # and its receipt's link
-    )
+        [TITLE, "C7.4", "Submitted", f"Withdraw “{TITLE}” to a draft Receipt of “{TITLE}” Photos of “{TITLE}”"]
+    )  # and the links to its receipt and to its photos
     await assert_accessible(page, "the dashboard with a submitted project")
+    await page.get_by_role("link", name=f"Photos of “{TITLE}”").click()
+    await page.wait_for_url(re.compile(r".*/nominations/[0-9a-f-]+/edit#photos$"))
+    await expect(page.get_by_role("heading", name="Photos for the Success Stories book")).to_be_visible()
 
 
 # --- b. the public catalogue ---------------------------------------------------------------------

@@ -200,3 +200,17 @@ async def test_a_scheduled_release_is_an_instant_at_which_kept_pages_end(app, cl
     await Edition.update({Edition.published_at: now + timedelta(seconds=1)}).where(Edition.year == await year_now())
     assert await next_instant_after(now) == now + timedelta(seconds=1)
     assert await next_instant_after(now + timedelta(seconds=2)) != now + timedelta(seconds=1)  # once passed, not again
+
+
+async def test_the_year_of_the_catalogue_is_part_of_the_kept_page(app, client, staff):
+    from tests.prizes.test_catalogue_years import past_and_current
+
+    past, current, _old = await past_and_current(app, staff)
+    first = await client.get("/projects", params={"year": past})
+    again = await client.get("/projects", params={"year": past})
+    assert again.headers.get("x-cache") == "hit" and again.headers["etag"] == first.headers["etag"]
+    other = await client.get("/projects", params={"year": current})
+    assert other.headers.get("x-cache") != "hit" and other.headers["etag"] != first.headers["etag"]
+    assert "Old clinic records" in again.text and "Old clinic records" not in other.text
+    assert (await client.get("/projects", params={"year": past},
+                             headers={"If-None-Match": first.headers["etag"]})).status_code == 304

@@ -124,3 +124,30 @@ async def test_the_audit_page_lists_entries_of_a_real_action_newest_first(app, c
         text = page.text
         assert text.index("size 7") < text.index("size 6")
         assert "changed the settings (shortlist_size)" in text
+
+
+async def test_starting_a_book_build_is_audited_with_who_and_which_edition(app, client):
+    from accounts.tables import User
+
+    async with await signed_in(app, "alice@example.org", roles=("staff",)) as alice:
+        await User.update({User.display_name: "Alice Martin"}).where(User.email_key == "alice@example.org")
+        year = (await client.get("/api/editions/current")).json()["year"]
+        for _ in range(2):  # the second asks while the first runs: it starts nothing, records nothing
+            started = await alice.post(f"/staff/reports/{year}/build", data={"_csrf_token": await alice.csrf()},
+                                       csrf=False)
+            assert started.status_code == 303
+        await app.state["books"].wait(year)
+        assert (await alice.post("/staff/reports/2099/build", data={"_csrf_token": await alice.csrf()},
+                                 csrf=False)).status_code == 404
+        page = (await alice.get("/api/audit", params={"kind": "edition.book_build"})).json()
+        assert page["total"] == 1, page
+        entry = page["items"][0]
+        assert entry["actor_email"] == "alice@example.org" and entry["details"] == {"year": year}
+        assert entry["summary"] == f"Alice Martin started building the Success Stories book of {year}"
+        assert [i["action"] for i in (await alice.get("/api/audit", params={"edition": str(year)})).json()["items"]
+                ][0] == "edition.book_build"
+        html = await alice.get("/staff/audit", params={"kind": "edition"})
+        assert f"Alice Martin started building the Success Stories book of {year}" in html.text
+        alice.http.cookies.set("lang", "fr")
+        french = await alice.get("/staff/audit", params={"kind": "edition.book_build"})
+        assert f"Alice Martin a lancé la génération du recueil « Exemples de réussite » {year}" in french.text
