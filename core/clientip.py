@@ -3,6 +3,7 @@ nearest address in X-Forwarded-For that is not itself a trusted proxy."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from typing import Iterable
 
@@ -27,13 +28,19 @@ def _trusted(address, proxies: Iterable[Network]) -> bool:
 
 def client_address(connection: ASGIConnection, proxies: tuple[Network, ...]) -> str:
     peer = connection.client.host if connection.client else "unknown"
+    if not proxies:
+        return _resolve(peer, "", proxies)
+    # Every header line, in order: a proxy that adds its own line (rather than appending to
+    # the client's) must not let the client's line decide.
+    return _resolve(peer, ",".join(connection.headers.getall("x-forwarded-for", [])), proxies)
+
+
+@functools.lru_cache(maxsize=8192)  # a pure function of the socket's peer and the header
+def _resolve(peer: str, forwarded: str, proxies: tuple[Network, ...]) -> str:
     peer_ip = _ip(peer)
     peer = str(peer_ip) if peer_ip is not None else peer
     if not proxies or not _trusted(peer_ip, proxies):
         return peer
-    # Every header line, in order: a proxy that adds its own line (rather than appending to
-    # the client's) must not let the client's line decide.
-    forwarded = ",".join(connection.headers.getall("x-forwarded-for", []))
     for hop in reversed([h for h in forwarded.split(",") if h.strip()]):
         address = _ip(hop)
         if address is None:

@@ -8,6 +8,7 @@ Redis Cluster slot.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import secrets
 from dataclasses import dataclass
@@ -106,6 +107,7 @@ class RateLimiter:
         await self.redis.delete(self._key(name, subject))
 
 
+@functools.lru_cache(maxsize=8192)
 def network_block(address: str, ipv6_prefix: int = 48) -> str:
     """The /24 (IPv4) or /48 (IPv6; sign-in and sign-up use /64, one household's or one
     server's allocation) block of an address; an IPv4-mapped IPv6 address is its IPv4 one."""

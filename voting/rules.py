@@ -27,7 +27,8 @@ _RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
 def new_receipt() -> str:
     """80 random bits, as four groups of four characters a person can read out."""
-    text = "".join(secrets.choice(_RECEIPT_ALPHABET) for _ in range(16))
+    bits = int.from_bytes(secrets.token_bytes(10), "big")  # 16 characters of 5 bits each
+    text = "".join(_RECEIPT_ALPHABET[(bits >> (5 * i)) & 31] for i in range(16))
     return "-".join(text[i : i + 4] for i in range(0, 16, 4))
 
 
