@@ -184,3 +184,15 @@ def goal_tag(code: str, number: int) -> str:
 def goals_text(goals: Mapping[str, list[int]]) -> str:
     """How `goals` are stored: a JSON list of tags, sorted by code then number."""
     return json.dumps([goal_tag(code, n) for code, numbers in sorted(goals.items()) for n in sorted(numbers)])
+
+
+def chosen_goals(frameworks: tuple[GoalFramework, ...], sdgs, goals) -> list[tuple[GoalFramework, list[tuple[int, str]]]]:
+    """A project's goals, framework by framework (the SDGs first), each goal as (number, title
+    in the reader's language); frameworks it chose nothing of are left out."""
+    picked = {SDG: list(sdgs or []), **{k: v for k, v in (goals or {}).items() if k != SDG}}
+    out = []
+    for framework in frameworks:
+        numbers = picked.get(framework.code) or []
+        if numbers:
+            out.append((framework, [(n, g.title_in() if (g := framework.goal(n)) else "") for n in sorted(numbers)]))
+    return out
