@@ -177,6 +177,9 @@ def goals_of(raw) -> dict[str, list[int]]:
     return {code: sorted(numbers) for code, numbers in sorted(found.items())}
 
 
+GOAL_TAG = re.compile(r"[A-Z][A-Z0-9]{1,9}-[1-9][0-9]{0,2}")
+
+
 def goal_tag(code: str, number: int) -> str:
     return f"{code}-{number}"
 

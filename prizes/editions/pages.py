@@ -175,7 +175,7 @@ def _for_form(errors, goals_lines: bool = True) -> list[FieldError]:
     for error in errors:
         parts = error.key.split(".")
         if goals_lines and parts[0] == "goals" and len(parts) == 3 and parts[1].isdigit():
-            said.append(FieldError("goals", _("Line %(n)d: %(message)s", n=int(parts[1]) + 1, message=error.message)))
+            said.append(FieldError("goals", _("Line %(n)d: %(problem)s", n=int(parts[1]) + 1, problem=error.message)))
         else:
             said.append(error)
     return said

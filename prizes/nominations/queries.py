@@ -21,7 +21,7 @@ from core.errors import NotFound
 from core.i18n import gettext as _
 from prizes.editions import queries as editions
 from prizes.editions.rules import EditionState
-from prizes.editions.framework_rules import goals_of
+from prizes.editions.framework_rules import GOAL_TAG, goals_of
 from prizes.nominations.rules import (
     LAUREATE_STATUSES,
     NOMINATED_STATUSES,
@@ -252,6 +252,8 @@ async def search(edition: EditionState, filters: Filters, everything: bool, now:
                   | WhereRaw("CAST(sdgs AS TEXT) LIKE {}", f"% {goal},%") | WhereRaw("CAST(sdgs AS TEXT) LIKE {}", f"% {goal}]"))
     if filters.goal:
         # `goals` is stored as a JSON list of tags, ["GDC-1", "GDC-3"]: match one tag whole
+        if not GOAL_TAG.fullmatch(filters.goal):
+            return [], 0  # no goal is written so (and no LIKE wildcard gets through)
         where &= WhereRaw("CAST(goals AS TEXT) LIKE {}", f'%"{filters.goal}"%')
     total = await Nomination.count().where(where)
     rows = await Nomination.select(*_SELECT).where(where).order_by(Nomination.category.position).order_by(
