@@ -39,7 +39,7 @@ def describe_setup(action: str, details: dict) -> str | None:
     """An edition's set-up change (goal frameworks, categories) in words, or None."""
     code = details.get("code", "?")
     if action == "edition.framework_add":
-        return _("Goal framework %(code)s added (%(count)s goals)", code=code, count=len(details.get("goals") or []))
+        return _("Goal framework %(code)s added (goals: %(count)s)", code=code, count=len(details.get("goals") or []))
     if action == "edition.framework_update":
         return _("Goal framework %(code)s changed", code=code)
     if action == "edition.framework_remove":
