@@ -63,6 +63,8 @@ from judging.pages import JudgePagesController, StaffJudgingPagesController
 from judging.services import NOMINATION_ACCESS
 from prizes.editions import queries as editions
 from prizes.editions.api import EditionApiController
+from prizes.editions.setup_api import EditionSetupApiController
+from prizes.editions.setup_pages import StaffEditionSetupPagesController
 from prizes.editions.pages import EditionPagesController, StaffEditionPagesController
 from prizes.editions.services import advance_due_phases, ensure_current_edition, use_rubric_source
 from prizes.nominations.api import (
@@ -201,8 +203,10 @@ def create_app(settings: Settings | None = None, *, nomination_access: Nominatio
             AccountsApiController,
             AccountSelfPagesController,
             EditionApiController,
+            EditionSetupApiController,
             EditionPagesController,
             StaffEditionPagesController,
+            StaffEditionSetupPagesController,
             NominationApiController,
             NominatedListApiController,
             AppealApiController,

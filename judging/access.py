@@ -25,7 +25,7 @@ from prizes.nominations.tables import Nomination
 # What a judge reads of a project, in this order.
 JUDGE_FIELDS = ("id", "year", "category", "status", "title", "entity_name", "stakeholder_type", "country", "region",
                 "contact_name", "contact_email", "website", "owner_email", "short_description", "sdgs",
-                "sdg_linkages", "impact", "partnerships", "challenges", "project_status", "started_on",
+                "goals", "sdg_linkages", "impact", "partnerships", "challenges", "project_status", "started_on",
                 "owned_by_submitter")
 
 

@@ -30,6 +30,7 @@ from judging.schemas import (
     scores_from_form,
     to_form_key,
 )
+from prizes.editions.framework_rules import chosen_goals
 from prizes.editions.labels import PHASE_LABELS
 from prizes.nominations import services as nominations
 from prizes.nominations.labels import (
@@ -97,6 +98,7 @@ class JudgePagesController(Controller):
             "comment": sheet["comment"],
         }
         view = access.judge_view(row, project.blind)
+        edition = await queries.edition_year(view["year"], utcnow())
         for name, labels in (("stakeholder_type", STAKEHOLDER_LABELS), ("region", REGION_LABELS),
                              ("project_status", PROJECT_STATUS_LABELS)):
             view[name] = _(labels[view[name]]) if view[name] in labels else view[name]
@@ -107,6 +109,7 @@ class JudgePagesController(Controller):
             errors=errors or {}, notice=notice, position=position, count=len(items),
             next_id=queries.next_unscored(items, str(row["id"])), panel=await queries.panel_view(project, user),
             eligibility={"status": row["status"], "reason": row["eligibility_reason"]},
+            goal_lines=chosen_goals(edition.frameworks, view.get("sdgs"), view.get("goals")),
         ))
 
     @get("/projects/{nomination_id:str}")

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from prizes.editions.tables import Category, Edition, EditionPhase
+from prizes.editions.tables import Category, Edition, EditionPhase, Framework, FrameworkGoal
 from prizes.nominations.tables import Appeal, Nomination, NominationImage
 from prizes.results.tables import ExtendedDescription, PublicationRequest
 
@@ -10,7 +10,7 @@ APP_CONFIG = AppConfig(
     app_name="prizes",
     migrations_folder_path=str(Path(__file__).resolve().parent.parent / "migrations" / "prizes"),
     table_classes=[Edition, EditionPhase, Category, Nomination, NominationImage, ExtendedDescription,
-                   PublicationRequest, Appeal],
+                   PublicationRequest, Appeal, Framework, FrameworkGoal],
     migration_dependencies=["accounts.piccolo_app"],
     commands=[],
 )

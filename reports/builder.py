@@ -24,6 +24,7 @@ from babel.numbers import format_decimal
 
 from core.i18n import N_, current_language
 from core.i18n import gettext as _
+from prizes.editions.framework_rules import SDG, GoalFramework, chosen_goals
 from prizes.nominations.labels import REGION_LABELS, STAKEHOLDER_LABELS
 
 # --- what the queries hand over ----------------------------------------------------------------
@@ -55,6 +56,10 @@ class LaureateIn:
     impact: str
     partnerships: str
     photos: tuple[PhotoIn, ...] = ()
+    # The goals of the edition's other frameworks ({code: [numbers]}), and the edition's goal
+    # frameworks (prizes/editions/framework_rules.py), whose titles the book shows.
+    goals: dict[str, list[int]] = field(default_factory=dict)
+    frameworks: tuple[GoalFramework, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,8 @@ class Entry:
     website: str
     website_href: str  # "" unless the address is http(s): never a javascript: link
     goals: tuple[Goal, ...]
+    # the other frameworks' goals: (framework title, code, ((number, title), …))
+    other_goals: tuple[tuple[str, str, tuple[tuple[int, str], ...]], ...]
     description: tuple[str, ...]
     description_is_extended: bool
     impact: tuple[str, ...]
@@ -235,6 +242,15 @@ def bar_chart_svg(bars: list[tuple[str, int]], *, colour: str = BRAND, label_wid
     return "".join(parts)
 
 
+def _sdg_goals(item: LaureateIn) -> tuple[Goal, ...]:
+    """The SDGs of a laureate, titled from the edition's data (the built-in names otherwise)."""
+    sdg = next((f for f in item.frameworks if f.code == SDG), None)
+    numbers = sorted(set(item.sdgs))
+    if sdg is not None:
+        return tuple(Goal(n, g.title_in(), SDG_COLOURS.get(n, BRAND)) for n in numbers if (g := sdg.goal(n)))
+    return tuple(Goal(n, _(SDG_NAMES[n]), SDG_COLOURS[n]) for n in numbers if n in SDG_NAMES)
+
+
 def _entry(item: LaureateIn, countries: dict[str, str]) -> Entry:
     extended = paragraphs(item.extended_description)
     return Entry(
@@ -250,7 +266,9 @@ def _entry(item: LaureateIn, countries: dict[str, str]) -> Entry:
                      else item.stakeholder_type),
         website=item.website,
         website_href=web_link(item.website),
-        goals=tuple(Goal(n, _(SDG_NAMES[n]), SDG_COLOURS[n]) for n in sorted(set(item.sdgs)) if n in SDG_NAMES),
+        goals=_sdg_goals(item),
+        other_goals=tuple((framework.title_in(), framework.code, tuple(goals))
+                          for framework, goals in chosen_goals(item.frameworks, (), item.goals)),
         description=extended or paragraphs(item.short_description),
         description_is_extended=bool(extended),
         impact=paragraphs(item.impact),

@@ -1,5 +1,5 @@
 """A sample edition for `python main.py demo [--phase P]`: about 120 projects in the 18
-categories, judges with sheets, voters and votes, the edition at the phase asked — built
+categories (some linked to the Global Digital Compact objectives, a second goal framework), judges with sheets, voters and votes, the edition at the phase asked — built
 through every domain's own services, so it holds only what the site itself could write."""
 
 from __future__ import annotations
@@ -21,6 +21,15 @@ _WORDS = ("community health mobile records rural clinics women girls farmers sch
           "nutrition agriculture extension fisheries forests climate monitoring sensors satellite maps transport "
           "logistics postal network spectrum policy regulation privacy trust ethics artificial intelligence "
           "cloud platform volunteers partners ministry university cooperative villages districts provinces").split()
+# A second goal framework of the demo edition (SPEC §11): the Global Digital Compact's objectives.
+GDC_TITLE = "Global Digital Compact objectives"
+GDC_OBJECTIVES = (
+    (1, "Close all digital divides and accelerate progress across the SDGs"),
+    (2, "Expand inclusion in and benefits from the digital economy for all"),
+    (3, "Foster an inclusive, open, safe and secure digital space that respects, protects and promotes human rights"),
+    (4, "Advance responsible, equitable and interoperable data governance approaches"),
+    (5, "Enhance international governance of AI for the benefit of humanity"),
+)
 _TITLES = ("Village {0} network", "Open {0} registry", "{0} for every school", "Mobile {0} alerts",
            "Community {0} hub", "{0} in local languages", "Digital {0} service", "Rural {0} programme")
 
@@ -40,6 +49,7 @@ async def build_demo(phase: str, password: str, out) -> int:
     from core.audit import Actor
     from judging import services as judging
     from judging.rules import DEFAULT_CRITERIA
+    from prizes.editions import frameworks
     from prizes.editions import queries as editions
     from prizes.editions.rules import PHASES
     from prizes.editions.services import move_phase
@@ -59,6 +69,8 @@ async def build_demo(phase: str, password: str, out) -> int:
     system = Actor.system()
     staff = await accounts.create_user(cheap, "staff@demo.example.org", password, "Demo Staff", verified=True,
                                        roles=("staff",))
+    await frameworks.add_framework(year, "GDC", GDC_TITLE, [{"number": n, "title": t} for n, t in GDC_OBJECTIVES],
+                                   staff.as_actor(), reason="demo")
     edition = await editions.get_edition(year)
     codes = [code for code, _title in edition.categories]
     # judges at addresses of their own (a shared mail domain with an owner is a conflict of interest)
@@ -84,7 +96,9 @@ async def build_demo(phase: str, password: str, out) -> int:
                   "sdg_linkages": _text(rng, 60), "impact": _text(rng, 60), "partnerships": _text(rng, 60),
                   "challenges": _text(rng, 60), "project_status": "completed", "started_on": date(2022, 1, 10),
                   "owned_by_submitter": n % 9 != 0,
-                  "declarations": {"english": True, "accurate": True, "consent": True}}
+                  "declarations": {"english": True, "accurate": True, "consent": True},
+                  # every third project also serves one or two GDC objectives
+                  "goals": {"GDC": sorted({n % 5 + 1, (n // 3) % 5 + 1})} if n % 3 == 0 else {}}
         draft = await nominations.create_draft(owner, fields, utcnow())
         if n < 116:  # four stay drafts
             await nominations.submit(owner, draft["id"], utcnow())

@@ -14,6 +14,7 @@ from piccolo.conf.apps import Finder
 from piccolo.query.methods.select import Count
 
 from prizes.editions import queries
+from prizes.editions.framework_rules import goals_of
 from prizes.nominations import images
 from prizes.nominations.rules import LAUREATE_STATUSES, NOMINATED_STATUSES
 from prizes.results.queries import publication
@@ -95,7 +96,7 @@ async def book_source(year: int, media_dir: Path) -> BookSource:
             stakeholder_type=r["stakeholder_type"], country=r["country"], region=r["region"], website=r["website"],
             short_description=r["short_description"], extended_description=texts.get(r["id"], ""),
             sdgs=_goals(r["sdgs"]), impact=r["impact"], partnerships=r["partnerships"],
-            photos=tuple(photos.get(r["id"], ())),
+            photos=tuple(photos.get(r["id"], ())), goals=goals_of(r["goals"]), frameworks=edition.frameworks,
         )
         for r in rows
     )

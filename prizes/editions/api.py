@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Request, get, patch, post, put
+from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from accounts.guards import current_user, requires_staff
 from core.clock import utcnow
 from core.schemas import Year
-from prizes.editions import queries, services, titles
+from prizes.editions import categories, queries, services, titles
 from prizes.editions.schemas import CategoryTitlesIn, EditionIn, EditionOut, EditionPatch, PhaseIn
 from prizes.editions.services import PhaseDates
 
@@ -59,3 +59,10 @@ class EditionApiController(Controller):
         edition = await titles.update_category_titles(year, code, data.titles, current_user(request).as_actor(),
                                                       data.reason)
         return EditionOut.of(edition, utcnow())
+
+    @delete("/{year:int}/categories/{code:str}", guards=[requires_staff], status_code=HTTP_200_OK,
+            summary="Remove a category without projects (before submissions open)")
+    async def remove_category(self, request: Request, year: Year, code: FromPath[str]) -> EditionOut:
+        now = utcnow()
+        edition = await categories.remove_category(year, code, current_user(request).as_actor(), now)
+        return EditionOut.of(edition, now)

@@ -33,3 +33,19 @@ def rules_in_words(edition) -> list[str]:
                        # the reader's language; a title staff wrote is shown as written
                        criteria="; ".join(f"{_(c['title'])} ({c['weight']})" for c in rubric)))
     return lines
+
+
+def describe_setup(action: str, details: dict) -> str | None:
+    """An edition's set-up change (goal frameworks, categories) in words, or None."""
+    code = details.get("code", "?")
+    if action == "edition.framework_add":
+        return _("Goal framework %(code)s added (goals: %(count)s)", code=code, count=len(details.get("goals") or []))
+    if action == "edition.framework_update":
+        return _("Goal framework %(code)s changed", code=code)
+    if action == "edition.framework_remove":
+        return _("Goal framework %(code)s removed", code=code)
+    if action == "edition.category_add":
+        return _("Category %(code)s added", code=code)
+    if action == "edition.category_remove":
+        return _("Category %(code)s removed", code=code)
+    return None

@@ -18,8 +18,9 @@ from core.i18n import OFFICIAL_LANGUAGES, language_tag
 from core.i18n import gettext as _
 from core.templating import page_context
 from core.schemas import Year
-from prizes.editions import queries, services, titles
-from prizes.editions.labels import PHASE_LABELS, rules_in_words
+from prizes.editions import categories, queries, services, titles
+from prizes.editions.categories import before_submissions
+from prizes.editions.labels import PHASE_LABELS, describe_setup, rules_in_words
 from prizes.editions.rules import FROZEN_SETTINGS, PHASES, SETTINGS_SPEC, enters_vote
 from prizes.editions.services import PhaseDates
 
@@ -134,7 +135,65 @@ def describe_change(entry: dict) -> str:
         return _("Edition created")
     if action == "edition.rules_frozen":
         return _("Counting rules frozen (fingerprint %(fingerprint)s)", fingerprint=details.get("fingerprint", "?"))
-    return action
+    return describe_setup(action, details) or action
+
+
+async def render_staff_edition(request: Request, year: int, status: int = 200, errors=(), form=None, notice=None,
+                               failed: str | None = None) -> Template:
+    """The staff edition page; `failed`: which set-up form the errors belong to."""
+    now = utcnow()
+    edition = await queries.get_edition(year)
+    context = page_context(
+        request,
+        edition=edition,
+        phase=edition.phase_at(now),
+        phase_label=_(PHASE_LABELS[edition.phase_at(now)]),
+        phases=[(p, _(PHASE_LABELS[p])) for p in PHASES],
+        timeline=_timeline(edition, now),
+        settings_spec=SETTINGS_SPEC,
+        frozen_names=frozen_names(edition, now),
+        settings={name: edition.settings.get(name, spec[0]) for name, spec in SETTINGS_SPEC.items()},
+        errors={e.key: e.message for e in errors},
+        form=form or {},
+        failed=failed,
+        notice=notice,
+        years=await queries.list_years(),
+        categories_open=before_submissions(edition, now),
+        submission_opens=edition.window("submission").opens_at,
+        history=[
+            {**entry, "description": describe_change(entry)}
+            for entry in await audit.entries(subject=f"edition:{year}", limit=20)
+        ],
+        audit_head=await audit.head(),
+    )
+    return Template("prizes/staff_edition.html", context=context, status_code=status)
+
+
+def _for_form(errors, goals_lines: bool = True) -> list[FieldError]:
+    """Goal errors (`goals.3.title`) said on the goals textarea, with the line."""
+    said = []
+    for error in errors:
+        parts = error.key.split(".")
+        if goals_lines and parts[0] == "goals" and len(parts) == 3 and parts[1].isdigit():
+            said.append(FieldError("goals", _("Line %(n)d: %(problem)s", n=int(parts[1]) + 1, problem=error.message)))
+        else:
+            said.append(error)
+    return said
+
+
+async def setup_act(request: Request, year: int, form: dict, action, failed: str, saved: str) -> Response:
+    """A set-up form's action (prizes/editions/setup_pages.py): done, back to the page's section;
+    refused, the page again with the errors of that form."""
+    try:
+        await action()
+    except InvalidInput as error:
+        return await render_staff_edition(request, year, 422, _for_form(error.fields), form, failed=failed)
+    except DomainError as error:
+        fields = error.fields or [FieldError("form", error.detail)]
+        return await render_staff_edition(request, year, error.status_code,
+                                          [FieldError("form", error.detail)] + _for_form(fields), form, failed=failed)
+    anchor = {"framework": "frameworks-heading", "category": "categories-heading"}[saved]
+    return Redirect(f"/staff/editions/{year}?saved={saved}#{anchor}", status_code=303)
 
 
 class StaffEditionPagesController(Controller):
@@ -143,34 +202,13 @@ class StaffEditionPagesController(Controller):
     guards = [requires_staff]
 
     async def _render(self, request: Request, year: int, status: int = 200, errors=(), form=None, notice=None):
-        now = utcnow()
-        edition = await queries.get_edition(year)
-        context = page_context(
-            request,
-            edition=edition,
-            phase=edition.phase_at(now),
-            phase_label=_(PHASE_LABELS[edition.phase_at(now)]),
-            phases=[(p, _(PHASE_LABELS[p])) for p in PHASES],
-            timeline=_timeline(edition, now),
-            settings_spec=SETTINGS_SPEC,
-            frozen_names=frozen_names(edition, now),
-            settings={name: edition.settings.get(name, spec[0]) for name, spec in SETTINGS_SPEC.items()},
-            errors={e.key: e.message for e in errors},
-            form=form or {},
-            notice=notice,
-            years=await queries.list_years(),
-            history=[
-                {**entry, "description": describe_change(entry)}
-                for entry in await audit.entries(subject=f"edition:{year}", limit=20)
-            ],
-            audit_head=await audit.head(),
-        )
-        return Template("prizes/staff_edition.html", context=context, status_code=status)
+        return await render_staff_edition(request, year, status, errors, form, notice)
 
     @get("/editions/{year:int}")
     async def show(self, request: Request, year: Year, saved: FromQuery[str | None] = None) -> Template:
         notice = {"phase": _("The phase was moved."), "dates": _("The dates were saved."),
-                  "settings": _("The settings were saved."), "created": _("The edition was created.")}.get(saved or "")
+                  "settings": _("The settings were saved."), "created": _("The edition was created."),
+                  "framework": _("The goal frameworks were saved."), "category": _("The categories were saved.")}.get(saved or "")
         return await self._render(request, year, notice=notice)
 
     async def _act(self, request: Request, year: int, form: dict, action, saved: str) -> Response:
@@ -264,3 +302,10 @@ class StaffEditionPagesController(Controller):
         except InvalidInput as error:
             return await self._titles_page(request, year, 422, error.fields, code, data)
         return Redirect(f"/staff/editions/{year}/categories?saved={code}", status_code=303)
+
+    @post("/editions/{year:int}/categories", status_code=303)
+    async def add_category(self, request: Request, year: Year, data: FormBody) -> Response:
+        actor = current_user(request).as_actor()
+        return await setup_act(request, year, data, lambda: categories.add_category(
+            year, data.get("code", ""), data.get("title", ""), actor, utcnow(), reason=data.get("reason")),
+            "category-new", "category")

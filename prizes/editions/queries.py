@@ -10,7 +10,8 @@ from typing import Awaitable, Callable, Iterable, Mapping, TypeVar
 from core.errors import NotFound
 from core.i18n import gettext as _
 from prizes.editions.rules import FROZEN_SETTINGS, PHASES, EditionState, PhaseWindow, titles_of
-from prizes.editions.tables import Category, Edition, EditionPhase
+from prizes.editions.framework_rules import SDG, Goal, GoalFramework
+from prizes.editions.tables import Category, Edition, EditionPhase, Framework, FrameworkGoal
 
 T = TypeVar("T")
 
@@ -53,7 +54,8 @@ def settings_of(raw) -> dict:
 
 
 def state_of(row: dict, windows: Iterable[PhaseWindow], categories: Iterable[tuple[str, str]],
-             titles: Mapping[str, Mapping[str, str]] | None = None) -> EditionState:
+             titles: Mapping[str, Mapping[str, str]] | None = None,
+             frameworks: Iterable[GoalFramework] = ()) -> EditionState:
     """An edition row (year, phase, phase_changed_at, time_zone, settings) with its phase
     windows (any order) and its categories, as the plain `EditionState` every rule takes.
     Once the rules are frozen, their values are the settings' (they can no longer differ)."""
@@ -72,6 +74,7 @@ def state_of(row: dict, windows: Iterable[PhaseWindow], categories: Iterable[tup
         settings=settings,
         rules_json=rules_json or None,
         titles=dict(titles or {}),
+        frameworks=tuple(frameworks),
     )
 
 
@@ -87,7 +90,22 @@ async def _state(row: dict) -> EditionState:
     )
     return state_of(row, (PhaseWindow(w["name"], w["opens_at"], w["closes_at"]) for w in windows),
                     [(c["code"], c["title"]) for c in categories],
-                    {c["code"]: titles_of(c["titles"]) for c in categories})
+                    {c["code"]: titles_of(c["titles"]) for c in categories}, await frameworks_of(row["id"]))
+
+
+async def frameworks_of(edition_id: int) -> list[GoalFramework]:
+    """An edition's goal frameworks, the SDGs first, then in the order staff added them."""
+    rows = await Framework.select(Framework.id, Framework.code, Framework.title, Framework.titles,
+                                  Framework.position).where(Framework.edition == edition_id)
+    goals = await FrameworkGoal.select(FrameworkGoal.framework, FrameworkGoal.number, FrameworkGoal.title,
+                                       FrameworkGoal.titles).where(
+        FrameworkGoal.framework.is_in([r["id"] for r in rows] or [0])).order_by(FrameworkGoal.number)
+    by_framework: dict[int, list[Goal]] = {}
+    for goal in goals:
+        by_framework.setdefault(goal["framework"], []).append(Goal(goal["number"], goal["title"], titles_of(goal["titles"])))
+    rows.sort(key=lambda r: (r["code"] != SDG, r["position"], r["id"]))
+    return [GoalFramework(r["code"], r["title"], titles_of(r["titles"]), tuple(by_framework.get(r["id"], [])))
+            for r in rows]
 
 
 async def edition_row(year: int) -> dict:

@@ -21,6 +21,7 @@ from core.errors import FieldError
 from core.i18n import OFFICIAL_LANGUAGES, current_language
 from core.i18n import gettext as _
 from core.validation import clean_text
+from prizes.editions.framework_rules import SDG, GoalFramework
 
 PHASES = ("submission", "nomination", "voting", "selection", "announcement")
 DEFAULT_TIME_ZONE = "Europe/Zurich"
@@ -180,6 +181,15 @@ class EditionState:
     rules_json: str | None = None
     # Each category's titles by language ({code: {language: title}}).
     titles: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # The goal frameworks, the SDGs first (prizes/editions/framework_rules.py).
+    frameworks: tuple[GoalFramework, ...] = ()
+
+    def framework(self, code: str) -> GoalFramework | None:
+        return next((f for f in self.frameworks if f.code == code), None)
+
+    @property
+    def other_frameworks(self) -> tuple[GoalFramework, ...]:
+        return tuple(f for f in self.frameworks if f.code != SDG)
 
     def category_title(self, code: str, language: str | None = None) -> str:
         return category_title(self.titles.get(code), dict(self.categories).get(code, code), language)

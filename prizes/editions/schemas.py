@@ -30,6 +30,27 @@ class CategoryTitlesIn(Strict):
     reason: str | None = None
 
 
+class GoalOut(msgspec.Struct):
+    number: int
+    title: str
+    titles: dict[str, str] = {}
+
+
+class FrameworkOut(msgspec.Struct):
+    """A goal framework of the edition (SPEC §11); each `title` is the English one (as for
+    categories), `titles` the title by language."""
+
+    code: str
+    title: str
+    goals: list[GoalOut]
+    titles: dict[str, str] = {}
+
+    @classmethod
+    def of(cls, framework) -> "FrameworkOut":
+        return cls(framework.code, framework.title, [GoalOut(g.number, g.title, dict(g.titles))
+                                                          for g in framework.goals], dict(framework.titles))
+
+
 class EditionOut(msgspec.Struct):
     year: int
     phase: str
@@ -39,6 +60,7 @@ class EditionOut(msgspec.Struct):
     settings: dict[str, object]
     rules: dict[str, object]
     rules_fingerprint: str | None
+    frameworks: list[FrameworkOut] = []
 
     @classmethod
     def of(cls, edition: EditionState, now: datetime) -> "EditionOut":
@@ -53,6 +75,7 @@ class EditionOut(msgspec.Struct):
             settings=settings,
             rules=edition.rules,
             rules_fingerprint=edition.rules_fingerprint,
+            frameworks=[FrameworkOut.of(f) for f in edition.frameworks],
         )
 
 
@@ -105,4 +128,36 @@ class EditionPatch(Strict):
     settings: SettingsPatch | None = None
     categories: list[CategoryPatch] | None = None
     time_zone: str | None = None
+    reason: str | None = None
+
+
+class GoalIn(Strict):
+    number: int
+    title: str
+
+
+class FrameworkIn(Strict):
+    """`POST /api/editions/{year}/frameworks`; `PUT …/frameworks/{code}` takes the same without
+    `code` (it replaces the title and the goals)."""
+
+    code: str
+    title: str
+    goals: list[GoalIn]
+    titles: dict[str, str] | None = None
+    reason: str | None = None
+
+
+class FrameworkPut(Strict):
+    title: str
+    goals: list[GoalIn]
+    titles: dict[str, str] | None = None
+    reason: str | None = None
+
+
+class CategoryIn(Strict):
+    """`POST /api/editions/{year}/categories`: a new category, before submissions open."""
+
+    code: str
+    title: str
+    titles: dict[str, str] | None = None
     reason: str | None = None

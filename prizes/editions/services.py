@@ -19,6 +19,8 @@ from core.errors import Conflict, FieldError, FieldErrors, Forbidden, InvalidInp
 from core.i18n import gettext as _
 from core.validation import clean_text
 from prizes.editions import queries
+from prizes.editions.framework_rules import sdg_default
+from prizes.editions.frameworks import insert_frameworks
 from prizes.editions.labels import PHASE_LABELS
 from prizes.editions.rules import (
     DEFAULT_CATEGORIES,
@@ -102,8 +104,9 @@ def require_phase(edition: EditionState, phase: str, now: datetime) -> None:
 
 
 async def _insert_edition(year: int, time_zone: str, settings: dict, windows: list[PhaseWindow], categories, now,
-                          titles=None) -> None:
-    """`titles` ({code: {language: title}}, a copied edition's): the file's defaults otherwise."""
+                          titles=None, frameworks=None) -> None:
+    """`titles` ({code: {language: title}}, a copied edition's): the file's defaults otherwise;
+    `frameworks` (a copied edition's goal frameworks): the SDGs otherwise."""
     edition = Edition(
         year=year,
         phase="submission",
@@ -122,6 +125,7 @@ async def _insert_edition(year: int, time_zone: str, settings: dict, windows: li
                                      ensure_ascii=False))
           for i, (code, title) in enumerate(categories)]
     )
+    await insert_frameworks(edition.id, frameworks or [sdg_default()])
 
 
 async def ensure_current_edition(now: datetime) -> bool:
@@ -158,7 +162,7 @@ def _shift(instant: datetime, years: int, time_zone: str) -> datetime:
 
 
 async def create_edition(year: int, actor: Actor, now: datetime, reason: str = "") -> EditionState:
-    """Next year's edition, copied from the latest: categories, settings, time zone and the
+    """Next year's edition, copied from the latest: categories, goal frameworks, settings, time zone and the
     dates moved on by the difference in years. All editable before it opens."""
     if not 2000 <= year <= 2200:
         raise InvalidInput([FieldError("year", _("Enter a year between 2000 and 2200."))])
@@ -174,7 +178,7 @@ async def create_edition(year: int, actor: Actor, now: datetime, reason: str = "
     try:
         async with transaction(public=True):
             await _insert_edition(year, source.time_zone, dict(source.settings), windows, source.categories, now,
-                                  source.titles)
+                                  source.titles, source.frameworks)
             await audit.record(actor, "edition.create", f"edition:{year}", reason, {"copied_from": source.year})
     except Exception as error:
         if is_unique_violation(error):

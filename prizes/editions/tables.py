@@ -49,3 +49,25 @@ class Category(Table, tablename="category"):
     # `prizes.editions.rules.category_title`, English when a language is missing.
     titles = JSON(default="{}", null=False)
     position = Integer(null=False, default=0)
+
+
+class Framework(Table, tablename="goal_framework"):
+    """A goal framework of an edition (the SDGs, others staff add). Constraints (made in the
+    migration): unique (edition, code)."""
+
+    edition = ForeignKey(Edition, null=False, on_delete=OnDelete.restrict)
+    code = Varchar(length=16, null=False)
+    title = Varchar(length=300, null=False)
+    # {language: title} (`en` equals `title`), as for categories.
+    titles = JSON(default="{}", null=False)
+    position = Integer(null=False, default=0)
+
+
+class FrameworkGoal(Table, tablename="framework_goal"):
+    """One goal of a framework. Constraints (made in the migration): unique (framework,
+    number); number >= 1. Removing a framework removes its goals (cascade)."""
+
+    framework = ForeignKey(Framework, null=False, on_delete=OnDelete.cascade)
+    number = Integer(null=False)
+    title = Varchar(length=300, null=False)
+    titles = JSON(default="{}", null=False)

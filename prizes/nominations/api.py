@@ -86,6 +86,7 @@ class NominationApiController(Controller):
         stakeholder_type: FromQuery[str | None] = None,
         sdg: Count = None,
         country: FromQuery[str | None] = None,
+        goal: FromQuery[str | None] = None,
         year: YearQuery = None,
         offset: Offset = 0,
         limit: Limit = 20,
@@ -94,7 +95,8 @@ class NominationApiController(Controller):
         edition = await (editions.get_edition(year) if year else editions.get_current_edition(now))
         user = current_user(request)
         offset, limit = page_window(offset, limit)
-        filters = Filters(category, status, (q or "")[:200] or None, region, stakeholder_type, sdg, country, offset, limit)
+        filters = Filters(category, status, (q or "")[:200] or None, region, stakeholder_type, sdg, country, offset, limit,
+                          (goal or "")[:30] or None)
         everything = user is not None and user.is_staff
         items, total = await queries.search(edition, filters, everything, now)
         if not everything:

@@ -63,6 +63,10 @@ def _choices(edition) -> dict[str, list[tuple[str, str]]]:
         "project_statuses": [(s, _(PROJECT_STATUS_LABELS[s])) for s in PROJECT_STATUSES],
         "countries": sorted(((c, names.get(c, c)) for c in COUNTRIES), key=lambda pair: pair[1]),
         "statuses": [(s, _(STATUS_LABELS[s])) for s in STATUSES if s != "draft"],
+        # the edition's goal frameworks (SPEC §11), titles in the reader's language
+        "sdgs": [(g.number, g.title_in()) for f in edition.frameworks if f.code == "SDG" for g in f.goals],
+        "frameworks": [(f.code, f.title_in(), [(g.number, g.title_in()) for g in f.goals])
+                       for f in edition.other_frameworks],
     }
 
 
@@ -81,6 +85,12 @@ async def _form_fields(request: Request) -> tuple[dict[str, Any], str]:
         except ValueError:
             goals.append(0)  # refused by the service, named `sdgs`
     fields["sdgs"] = goals
+    # the other frameworks' checkboxes: name `goal`, value "GDC-3"
+    chosen: dict[str, list[int]] = {}
+    for value in form.getall("goal", []):
+        code, _sep, number = str(value).rpartition("-")
+        chosen.setdefault(code[:20], []).append(int(number) if number.isdigit() and len(number) < 7 else 0)
+    fields["goals"] = chosen
     started = form.get("started_on", "")
     try:
         fields["started_on"] = date.fromisoformat(started) if started else None
@@ -201,21 +211,22 @@ class NominationPagesController(Controller):
         self, request: Request, category: FromQuery[str | None] = None, q: FromQuery[str | None] = None,
         region: FromQuery[str | None] = None, stakeholder_type: FromQuery[str | None] = None,
         sdg: FromQuery[str | None] = None, country: FromQuery[str | None] = None, page: PageNumber = 1,
-        year: YearQuery = None,
+        goal: FromQuery[str | None] = None, year: YearQuery = None,
     ) -> Template:
         now = utcnow()
         edition, past = await _catalogue_edition(year, now)
-        goal = int(sdg) if sdg and sdg.isdigit() else None
+        other_goal = (goal or "")[:30] or None
+        goal = int(sdg) if sdg and sdg.isdigit() and len(sdg) < 4 else None
         page = max(1, page)
         filters = Filters(category or None, None, (q or "")[:200] or None, region or None, stakeholder_type or None,
-                          goal, country or None, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+                          goal, country or None, (page - 1) * PAGE_SIZE, PAGE_SIZE, other_goal)
         items, total = await queries.search(edition, filters, False, now)
         items = [queries.public_view(i) for i in items]
         return Template("prizes/catalogue.html", context=page_context(
             request, items=items, total=total, page=page, pages=max(1, math.ceil(total / PAGE_SIZE)),
             edition=edition, choices=_choices(edition), open=edition.phase_at(now) in PUBLIC_PHASES,
             filters={"category": category or "", "q": q or "", "region": region or "", "stakeholder_type": stakeholder_type or "",
-                     "sdg": sdg or "", "country": country or ""},
+                     "sdg": sdg or "", "country": country or "", "goal": other_goal or ""},
             region_labels=translated(REGION_LABELS),
             stakeholder_labels=translated(STAKEHOLDER_LABELS),
             voting=edition.phase_at(now) == "voting",

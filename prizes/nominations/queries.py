@@ -21,6 +21,7 @@ from core.errors import NotFound
 from core.i18n import gettext as _
 from prizes.editions import queries as editions
 from prizes.editions.rules import EditionState
+from prizes.editions.framework_rules import GOAL_TAG, goals_of
 from prizes.nominations.rules import (
     LAUREATE_STATUSES,
     NOMINATED_STATUSES,
@@ -50,7 +51,7 @@ class NominationAccess(Protocol):
 
 
 PUBLIC_FIELDS = ("id", "category", "title", "entity_name", "stakeholder_type", "country", "region", "website",
-                 "short_description", "sdgs", "sdg_linkages", "impact", "partnerships", "challenges",
+                 "short_description", "sdgs", "goals", "sdg_linkages", "impact", "partnerships", "challenges",
                  "project_status", "started_on", "status")
 
 
@@ -119,6 +120,7 @@ def shape(row: dict) -> dict:
         "website": row["website"],
         "short_description": row["short_description"],
         "sdgs": json.loads(sdgs) if isinstance(sdgs, str) else sdgs,
+        "goals": goals_of(row.get("goals")),
         "sdg_linkages": row["sdg_linkages"],
         "impact": row["impact"],
         "partnerships": row["partnerships"],
@@ -201,6 +203,8 @@ class Filters:
     country: str | None = None
     offset: int = 0
     limit: int = 20
+    # A goal of another framework, "GDC-3" (framework code, dash, number).
+    goal: str | None = None
 
 
 async def search(edition: EditionState, filters: Filters, everything: bool, now: datetime,
@@ -246,6 +250,11 @@ async def search(edition: EditionState, filters: Filters, everything: bool, now:
         goal = int(filters.sdg)
         where &= (WhereRaw("CAST(sdgs AS TEXT) LIKE {}", f"[{goal}]") | WhereRaw("CAST(sdgs AS TEXT) LIKE {}", f"[{goal},%")
                   | WhereRaw("CAST(sdgs AS TEXT) LIKE {}", f"% {goal},%") | WhereRaw("CAST(sdgs AS TEXT) LIKE {}", f"% {goal}]"))
+    if filters.goal:
+        # `goals` is stored as a JSON list of tags, ["GDC-1", "GDC-3"]: match one tag whole
+        if not GOAL_TAG.fullmatch(filters.goal):
+            return [], 0  # no goal is written so (and no LIKE wildcard gets through)
+        where &= WhereRaw("CAST(goals AS TEXT) LIKE {}", f'%"{filters.goal}"%')
     total = await Nomination.count().where(where)
     rows = await Nomination.select(*_SELECT).where(where).order_by(Nomination.category.position).order_by(
         Nomination.title).order_by(Nomination.id).limit(filters.limit).offset(filters.offset)

@@ -252,8 +252,7 @@ def submission_errors(fields: Mapping[str, object], settings: Mapping[str, objec
     sdgs = fields.get("sdgs") or []
     if not sdgs:
         errors.append(FieldError("sdgs", _("Choose at least one of the 17 Sustainable Development Goals.")))
-    elif any(not isinstance(g, int) or isinstance(g, bool) or not 1 <= g <= 17 for g in sdgs):  # type: ignore[union-attr]
-        errors.append(FieldError("sdgs", _("Goals are numbered 1 to 17.")))
+    # which numbers are goals is the edition's data, checked with every save (services)
 
     declarations = fields.get("declarations") or {}
     for name in DECLARATIONS:

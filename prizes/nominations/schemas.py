@@ -30,6 +30,8 @@ class NominationIn(Strict):
     website: str | msgspec.UnsetType = msgspec.UNSET
     short_description: str | msgspec.UnsetType = msgspec.UNSET
     sdgs: list[int] | msgspec.UnsetType = msgspec.UNSET
+    # The goals of the edition's other frameworks, {framework code: [numbers]} (SPEC §11).
+    goals: dict[str, list[int]] | msgspec.UnsetType = msgspec.UNSET
     sdg_linkages: str | msgspec.UnsetType = msgspec.UNSET
     impact: str | msgspec.UnsetType = msgspec.UNSET
     partnerships: str | msgspec.UnsetType = msgspec.UNSET

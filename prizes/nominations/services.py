@@ -24,6 +24,7 @@ from core.mail import Mail, enqueue
 from core.templating import format_instant, render_text
 from core.validation import clean_text
 from prizes.editions import queries as editions
+from prizes.editions.framework_rules import check_choice, goals_text
 from prizes.editions.rules import EditionState
 from prizes.editions.services import require_phase
 from prizes.nominations.queries import (
@@ -58,7 +59,7 @@ from prizes.nominations.tables import Nomination
 TEXT_FIELDS = tuple(MAX_LENGTHS)
 
 
-def _check_fields(fields: dict[str, Any], categories: set[str]) -> dict[str, Any]:
+def _check_fields(fields: dict[str, Any], categories: set[str], frameworks: tuple = ()) -> dict[str, Any]:
     """Typed text is cleaned and bounded; values given for enumerations must be valid even
     in a draft. Completeness and word counts wait for submission."""
     errors = FieldErrors()
@@ -80,12 +81,14 @@ def _check_fields(fields: dict[str, Any], categories: set[str]) -> dict[str, Any
             errors.add("country", _("Use an ISO 3166-1 two-letter country code, such as KE."))
     if "category" in clean and clean["category"] not in categories:
         errors.add("category", _("Choose one of the edition's categories."))
-    if "sdgs" in clean:
-        goals = clean["sdgs"] or []
-        if any(not isinstance(g, int) or isinstance(g, bool) or not 1 <= g <= 17 for g in goals) or len(goals) != len(set(goals)):
-            errors.add("sdgs", _("Goals are numbered 1 to 17, each at most once."))
-        else:
-            clean["sdgs"] = sorted(goals)
+    if "sdgs" in clean or "goals" in clean:
+        # the edition's frameworks decide which goals exist (SPEC §11)
+        sdgs, goals = check_choice(errors, frameworks, clean.get("sdgs"), clean.get("goals"),
+                                   check_sdgs="sdgs" in clean, check_goals="goals" in clean)
+        if sdgs is not None:
+            clean["sdgs"] = sdgs
+        if goals is not None:
+            clean["goals"] = goals
     if "declarations" in clean and clean["declarations"] is not None:
         unknown = set(clean["declarations"]) - set(DECLARATIONS)
         if unknown:
@@ -101,6 +104,8 @@ def _row_values(clean: dict[str, Any], category_ids: dict[str, int]) -> dict:
             values[Nomination.category] = category_ids[value]
         elif key == "sdgs":
             values[Nomination.sdgs] = json.dumps(value)
+        elif key == "goals":
+            values[Nomination.goals] = goals_text(value)
         elif key == "declarations":
             merged = {name: bool((value or {}).get(name, False)) for name in DECLARATIONS}
             values[Nomination.declarations] = json.dumps(merged)
@@ -124,7 +129,7 @@ async def create_draft(owner: CurrentUser, fields: dict[str, Any], now: datetime
     category_ids = await category_ids_of(row["id"])
     if not fields.get("category"):
         raise InvalidInput([FieldError("category", _("Choose the category first."))])
-    clean = _check_fields(fields, set(category_ids))
+    clean = _check_fields(fields, set(category_ids), edition.frameworks)
     nomination = Nomination(edition=row["id"], owner=owner.id, status="draft", created_at=now, updated_at=now,
                             category=category_ids[clean["category"]])
     async with transaction():
@@ -143,7 +148,7 @@ async def update_draft(owner: CurrentUser, nomination_id: UUID | str, fields: di
         raise Conflict(_("A submitted project cannot be edited: withdraw it to a draft first."),
                        [FieldError("status", _("Only drafts can be edited."))])
     category_ids = await category_ids_of(row["edition"])
-    clean = _check_fields(fields, set(category_ids))
+    clean = _check_fields(fields, set(category_ids), edition.frameworks)
     async with transaction():
         await Nomination.update({**_row_values(clean, category_ids), Nomination.updated_at: now}).where(
             (Nomination.id == row["id"]) & (Nomination.status == "draft")

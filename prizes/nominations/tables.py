@@ -46,6 +46,9 @@ class Nomination(Table, tablename="nomination"):
     website = Varchar(length=500, null=False, default="")
     short_description = Text(null=False, default="")
     sdgs = JSON(null=False, default="[]")
+    # The goals of the edition's other frameworks, {framework code: [numbers]} (SDGs are `sdgs`).
+    # Stored as tags, ["GDC-1", "GDC-3"] (prizes/editions/framework_rules.py `goals_of`).
+    goals = JSON(null=False, default="[]")
     sdg_linkages = Text(null=False, default="")
     impact = Text(null=False, default="")
     partnerships = Text(null=False, default="")

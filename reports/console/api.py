@@ -39,4 +39,6 @@ class StatisticsApiController(Controller):
         await require_visible(year, current_user(request))  # 404 to the public before the release instant
         data = await statistics.statistics(year)
         return {"year": year, "tables": [{k: t[k] for k in ("key", "title", "columns", "rows")}
-                                         for t in data["tables"]]}
+                                         for t in data["tables"]],
+                # submitted projects by goal: {number: count}; by_goal per other framework code
+                "by_sdg": data["by_sdg"], "by_goal": data["by_goal"]}

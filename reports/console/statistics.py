@@ -1,5 +1,5 @@
 """An edition's statistics (issue 12 item 4): submissions and nominated projects by region,
-stakeholder type, category, SDG and country; raw and valid votes by category and per day;
+stakeholder type, category, SDG (and goal of each other framework of the edition) and country; raw and valid votes by category and per day;
 judges' scores per round and category. Each is a table (`columns`, `rows`) drawn as the
 book's bar chart (`reports.builder.bar_chart_svg`, imported, not copied). Reads only.
 
@@ -17,6 +17,7 @@ from core.i18n import N_, current_language
 from core.i18n import gettext as _
 from judging.tables import ScoreSheet
 from prizes.editions import queries as editions
+from prizes.editions.framework_rules import goals_of
 from prizes.nominations.labels import REGION_LABELS, STAKEHOLDER_LABELS
 from prizes.nominations.rules import NOMINATED_STATUSES
 from prizes.nominations.tables import Nomination
@@ -61,20 +62,25 @@ def _project_table(rows: list[dict], key, label, order=None) -> list[dict]:
             for k in keys]
 
 
-async def _projects(edition_id: int, categories) -> dict[str, list[dict]]:
+async def _projects(edition_id: int, categories, frameworks=()) -> dict[str, list[dict]]:
     rows = await Nomination.select(
         Nomination.status, Nomination.region, Nomination.stakeholder_type, Nomination.country, Nomination.sdgs,
-        Nomination.category.code.as_alias("code"),
+        Nomination.goals, Nomination.category.code.as_alias("code"),
     ).where((Nomination.edition == edition_id) & (Nomination.status != "draft"))
     countries = Locale.parse(current_language()).territories
-    return {
+    sdg = next((f for f in frameworks if f.code == "SDG"), None)
+    goal_tables = {
+        f"goal:{f.code}": _project_table(rows, lambda r, code=f.code: goals_of(r["goals"]).get(code, []),
+                                         lambda k, code=f.code: f"{code} {k}", sorted(f.numbers))
+        for f in frameworks if f.code != "SDG"}
+    return goal_tables | {
         "region": _project_table(rows, lambda r: [r["region"]] if r["region"] else [],
                                  lambda k: _(REGION_LABELS[k]) if k in REGION_LABELS else k),
         "stakeholder": _project_table(rows, lambda r: [r["stakeholder_type"]] if r["stakeholder_type"] else [],
                                       lambda k: _(STAKEHOLDER_LABELS[k]) if k in STAKEHOLDER_LABELS else k),
         "category": _project_table(rows, lambda r: [r["code"]], lambda k: k, [code for code, _t in categories]),
         "sdg": _project_table(rows, lambda r: sorted(set(_goals(r["sdgs"]))), lambda k: _("SDG %(num)d", num=k),
-                              list(range(1, 18))),
+                              sorted(sdg.numbers) if sdg else None),
         "country": _project_table(rows, lambda r: [r["country"]] if r["country"] else [],
                                   lambda k: countries.get(k, k)),
     }
@@ -125,7 +131,7 @@ def _table(key: str, rows: list[dict]) -> dict:
         columns += {"votes_category": ["raw", "valid"], "votes_day": ["raw", "valid"],
                     "scores": ["sheets", "mean"]}.get(key, ["submitted", "nominated"])
     measure = "valid" if "valid" in columns else ("mean" if "mean" in columns else "submitted")
-    title = _(TITLES[key])
+    title = _(TITLES[key]) if key in TITLES else _("Projects by goal: %(framework)s", framework=key.partition(":")[2])
     chart = bar_chart_svg([(r["label"], r[measure]) for r in rows], title=title) if rows else ""
     return {"key": key, "title": title, "columns": columns, "headings": [_(COLUMNS[c]) for c in columns],
             "rows": rows, "chart": chart}
@@ -135,7 +141,12 @@ async def statistics(year: int) -> dict:
     """Every table of the edition `year` (a NotFound from `editions` when there is none)."""
     edition = await editions.get_edition(year)
     row = await editions.edition_row(year)
-    data = await _projects(row["id"], edition.categories)
+    data = await _projects(row["id"], edition.categories, edition.frameworks)
     data.update(await _votes(row["id"], edition.categories))
     data["scores"] = await _scores(row["id"], edition.categories)
-    return {"year": year, "tables": [_table(key, data[key]) for key in KEYS]}
+    # each other goal framework's table follows the SDGs' (`goal:GDC`)
+    keys = [k for key in KEYS for k in ([key] + sorted(k for k in data if k.startswith("goal:")) if key == "sdg" else [key])]
+    return {"year": year, "tables": [_table(key, data[key]) for key in keys],
+            "by_sdg": {r["key"]: r["submitted"] for r in data["sdg"]},
+            "by_goal": {k.partition(":")[2]: {r["key"]: r["submitted"] for r in data[k]}
+                        for k in data if k.startswith("goal:")}}

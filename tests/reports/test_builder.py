@@ -99,3 +99,32 @@ def test_the_fingerprint_follows_the_content():
     other = build_book(source(laureate("1", title="Renamed")))
     assert fingerprint(one) == fingerprint(same) != fingerprint(other)
     assert fingerprint(one, "templates v1") != fingerprint(one, "templates v2")
+
+
+def test_the_book_shows_each_frameworks_goals_from_the_editions_data():
+    from prizes.editions.framework_rules import Goal, GoalFramework, sdg_default
+
+    gdc = GoalFramework("GDC", "Global Digital Compact objectives", {"en": "Global Digital Compact objectives"},
+                        (Goal(1, "Close all digital divides", {"en": "Close all digital divides"}),
+                         Goal(3, "Foster a safe digital space", {"en": "Foster a safe digital space"})))
+    sdg = sdg_default()
+    # a title corrected in the edition's data is the one the book shows
+    sdg = replace(sdg, goals=tuple(replace(g, title="Education for all", titles={"en": "Education for all"})
+                                   if g.number == 4 else g for g in sdg.goals))
+    entry = build_book(source(laureate("1", goals={"GDC": [3, 1]}, frameworks=(sdg, gdc)))).chapters[0].entries[0]
+    assert [(g.number, g.name) for g in entry.goals] == [(1, "No poverty"), (4, "Education for all")]
+    assert entry.other_goals == (("Global Digital Compact objectives", "GDC",
+                                  ((1, "Close all digital divides"), (3, "Foster a safe digital space"))),)
+    plain = build_book(source(laureate("2"))).chapters[0].entries[0]  # no data: the built-in names
+    assert [g.name for g in plain.goals] == ["No poverty", "Quality education"] and plain.other_goals == ()
+
+
+def test_the_books_page_lists_the_other_frameworks_goals():
+    from prizes.editions.framework_rules import Goal, GoalFramework, sdg_default
+    from reports.exporters import render_book_html, web_image_src
+
+    gdc = GoalFramework("GDC", "Global Digital Compact objectives", {}, (Goal(2, "Expand <inclusion>", {}),))
+    book = build_book(source(laureate("1", goals={"GDC": [2]}, frameworks=(sdg_default(), gdc))))
+    html = render_book_html(book, web_image_src)
+    assert "Global Digital Compact objectives" in html and "GDC 2" in html
+    assert "Expand &lt;inclusion&gt;" in html and "Quality education" in html
