@@ -223,9 +223,11 @@ def _ms(text: str) -> float:
     return float(match.group(1)) * _UNITS[match.group(2)]
 
 
-def run_wrk(base: str, name: str, path: str, connections: int, threads: int, seconds: float, size: int) -> Result:
+def run_wrk(base: str, name: str, path: str, connections: int, threads: int, seconds: float, size: int,
+            headers: tuple[str, ...] = ()) -> Result:
     output = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--latency", "--timeout", "10s", base + path],
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--latency", "--timeout", "10s",
+         *(arg for header in headers for arg in ("-H", header)), base + path],
         capture_output=True, text=True, timeout=seconds + 60,
     ).stdout
     try:

@@ -182,13 +182,16 @@ def run(engine: str, args) -> tuple[list, bool]:
             results, failed = [], False
             # the trivial endpoint first and again last: the baseline is the better of the two
             for name, path in [*pages(facts), ("trivial, again", "/api/editions/current")]:
-                answer = httpx.get(base + path, timeout=60)
+                headers = {"Accept-Encoding": args.accept_encoding} if args.accept_encoding else {}
+                answer = httpx.get(base + path, timeout=60, headers=headers)
+                wire = tuple(f"{k}: {v}" for k, v in headers.items())
                 if answer.status_code != 200:
                     log(f"{engine}: {path} answered {answer.status_code}")
                     failed = True
                 if args.warmup:
-                    run_wrk(base, name, path, args.connections, args.threads, args.warmup, len(answer.content))
-                result = run_wrk(base, name, path, args.connections, args.threads, args.duration, len(answer.content))
+                    run_wrk(base, name, path, args.connections, args.threads, args.warmup, answer.num_bytes_downloaded, wire)
+                result = run_wrk(base, name, path, args.connections, args.threads, args.duration,
+                                 answer.num_bytes_downloaded, wire)
                 failed = failed or result.errors > 0
                 results.append(result)
                 drain(base)
@@ -199,7 +202,8 @@ def report(engine: str, results: list, args) -> None:
     workers = 2 if engine == "postgres" else 1
     print(f"\n{engine}: {workers} granian worker(s); wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s "
           f"per page; {args.projects} nominated, {args.laureates} laureates with photos, >= {args.votes} votes; "
-          f"{os.cpu_count()} CPUs shared by the server and wrk")
+          f"{os.cpu_count()} CPUs shared by the server and wrk; Accept-Encoding: {args.accept_encoding or '(none)'}; "
+          "KiB: the answer's size on the wire")
     baseline = max(results[0].rps, results[-1].rps) or 1.0
     header = f"{'page':<26} {'path':<44} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'ratio':>6} {'errors':>6} {'KiB':>7}"
     print(header)
@@ -221,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--accept-encoding", default="gzip, deflate, br",
+                        help="the Accept-Encoding every request sends, as a browser does ('' for none)")
     args = parser.parse_args(argv)
     if args.quick:
         args.projects, args.laureates, args.votes, args.duration, args.warmup = 100, 36, 20_000, 3, 1

@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import dataclasses
+import gzip
+import hashlib
 import logging
 import os
 import shutil
@@ -222,6 +224,7 @@ class CurrentBooks:
         self.media_dir = media_dir
         self._known: dict[int, tuple[str, BuiltBook | None]] = {}
         self._files: dict[tuple[int, str, str], Path] = {}
+        self._bodies: dict[tuple, tuple[bytes, str]] = {}
         self._locks: dict[int, asyncio.Lock] = {}
 
     async def published(self, year: int) -> BuiltBook | None:
@@ -253,6 +256,24 @@ class CurrentBooks:
                 self._files.clear()
             self._files[key] = path
         return path
+
+    async def body(self, path: Path, gzipped: bool) -> tuple[bytes, str]:
+        """A stored file's bytes (or their gzip) kept in memory while the file is the same (its
+        size and modification time, one stat per request), and its strong ETag. The few newest
+        files are kept."""
+        info = path.stat()
+        key = (path, info.st_mtime_ns, info.st_size, gzipped)
+        kept = self._bodies.get(key)
+        if kept is None:
+            raw = self._bodies.get((*key[:3], False))
+            data = raw[0] if raw is not None else await asyncio.to_thread(path.read_bytes)
+            if gzipped:
+                data = await asyncio.to_thread(gzip.compress, data, 6, mtime=0)
+            kept = (data, f'"{hashlib.blake2b(data, digest_size=12).hexdigest()}"')
+            while len(self._bodies) >= 8:
+                self._bodies.pop(next(iter(self._bodies)))
+            self._bodies[key] = kept
+        return kept
 
     def forget(self) -> None:
         self._known.clear()

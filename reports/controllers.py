@@ -19,6 +19,7 @@ from litestar.response import File, Redirect, Template
 from accounts.guards import current_user, requires_staff, requires_user
 from core import audit
 from core.i18n import gettext as _
+from core.pagecache import etag_matches
 from core.templating import page_context
 from core.schemas import Year
 from prizes.editions import queries
@@ -56,6 +57,31 @@ async def _book(request: Request, year: int) -> tuple[BuiltBook, bool]:
     return await load_book(year, jobs_of(request).media_dir), False
 
 
+def _accepts_gzip(request: Request) -> bool:
+    for part in request.headers.get("accept-encoding", "").lower().split(","):
+        coding, _sep, params = part.strip().partition(";")
+        if coding.strip() == "gzip":
+            return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
+
+
+async def _stored(request: Request, path, media_type: str, filename: str, headers: dict[str, str],
+                  compressible: bool = False) -> Response:
+    """A stored book file as a static file server would answer it: from memory, with a strong
+    ETag (304 on a matching If-None-Match) and, for text, gzip when the client takes it."""
+    gzipped = compressible and _accepts_gzip(request)
+    body, etag = await books_of(request).body(path, gzipped)
+    headers = {**headers, "ETag": etag, "Content-Disposition": f'inline; filename="{filename}"'}
+    if compressible:
+        headers["Vary"] = "Accept-Encoding"
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+    if etag_matches(request.headers.get("if-none-match", "").encode("latin-1"), etag.encode()):
+        return Response(b"", status_code=304, headers={k: v for k, v in headers.items()
+                                                      if k in ("ETag", "Cache-Control", "Vary")})
+    return Response(body, media_type=media_type, headers=headers)
+
+
 class ReportsController(Controller):
     path = "/reports"
     tags = ["reports"]
@@ -73,8 +99,8 @@ class ReportsController(Controller):
                 if stored is None:
                     html = await asyncio.to_thread(book_html, built.book)
                     stored = jobs.store.save(year, "html", html.encode("utf-8"), built.stamp)
-        return File(path=stored, media_type="text/html; charset=utf-8", content_disposition_type="inline",
-                    filename=f"wsis-prizes-{year}-success-stories.html", headers=headers)
+        return await _stored(request, stored, "text/html; charset=utf-8", f"wsis-prizes-{year}-success-stories.html",
+                             headers, compressible=True)
 
     @get("/{year:int}/success-stories.pdf", summary="The Success Stories book (PDF); public once published")
     async def pdf(self, request: Request, year: Year) -> Response:
@@ -83,9 +109,8 @@ class ReportsController(Controller):
         jobs = jobs_of(request)
         stored = books_of(request).current_file(year, "pdf", built.stamp)
         if stored is not None:
-            return File(path=stored, media_type="application/pdf", content_disposition_type="inline",
-                        filename=f"wsis-prizes-{year}-success-stories.pdf",
-                        headers={**_cache_headers(published), "X-Content-Type-Options": "nosniff"})
+            return await _stored(request, stored, "application/pdf", f"wsis-prizes-{year}-success-stories.pdf",
+                                 {**_cache_headers(published), "X-Content-Type-Options": "nosniff"})
         # A reader starts at most one build of this book (its stamp); staff may start more.
         await jobs.start(year, user.email if user else "a reader", stamp=None if user and user.is_staff else built.stamp)
         return Template("reports/preparing.html", status_code=503, context=page_context(

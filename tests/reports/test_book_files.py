@@ -74,3 +74,35 @@ async def test_an_unpublished_book_is_staff_only_and_read_afresh(app, client):
         assert preview.status_code == 200 and preview.headers["cache-control"] == "private, no-store"
         await add_project(app, "C1", status="winner", title="Village broadband", entity_name="Other")  # no bump
         assert "Village broadband" in (await staff.get(f"/reports/{year}/success-stories.html")).text
+
+
+async def test_the_stored_book_answers_like_a_static_file_etag_304_and_gzip(app, client):
+    import gzip
+
+    async with await signed_in(app, "staff@example.org", roles=("staff",)) as staff:
+        year, _winner = await published_edition(app, staff)
+    plain = await client.get(f"/reports/{year}/success-stories.html", headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == 200 and "Clinic records" in plain.text
+    assert "content-encoding" not in plain.headers and plain.headers["vary"] == "Accept-Encoding"
+    etag = plain.headers["etag"]
+    assert etag.startswith('"') and plain.headers["content-disposition"].startswith("inline")
+    again = await client.get(f"/reports/{year}/success-stories.html",
+                             headers={"If-None-Match": etag, "Accept-Encoding": "identity"})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+
+    squeezed = await client.get(f"/reports/{year}/success-stories.html", headers={"Accept-Encoding": "br, gzip"})
+    assert squeezed.headers["content-encoding"] == "gzip" and squeezed.headers["etag"] != etag
+    assert squeezed.text == plain.text  # the client decompresses it
+    raw = await client.get(f"/reports/{year}/success-stories.html", headers={"Accept-Encoding": "gzip;q=0"})
+    assert "content-encoding" not in raw.headers
+    assert len(gzip.compress(plain.content)) < len(plain.content)
+
+    # a stored file rewritten (same stamp, other bytes) is never answered from memory
+    jobs = app.state["books"]
+    path = jobs.store.save(year, "html", b"<p>rewritten</p>", jobs.store.stamp_of(year, "html"))
+    import os
+    os.utime(path, ns=(1, 1))  # even with an odd modification time
+    fresh = await client.get(f"/reports/{year}/success-stories.html", headers={"Accept-Encoding": "identity"})
+    assert fresh.text == "<p>rewritten</p>" and fresh.headers["etag"] != etag
+    assert (await client.get(f"/reports/{year}/success-stories.html",
+                             headers={"If-None-Match": etag, "Accept-Encoding": "identity"})).status_code == 200
