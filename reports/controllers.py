@@ -57,6 +57,33 @@ async def _book(request: Request, year: int) -> tuple[BuiltBook, bool]:
     return await load_book(year, jobs_of(request).media_dir), False
 
 
+class _PathSend:
+    """An answer whose body the server reads from the file itself when it can (the ASGI
+    `http.response.pathsend` extension, which granian has), else the bytes in memory."""
+
+    def __init__(self, response, path: str) -> None:
+        self.response, self.path = response, path
+
+    async def __call__(self, scope, receive, send) -> None:
+        if "http.response.pathsend" not in (scope.get("extensions") or {}) or self.response.is_head_response:
+            await self.response(scope, receive, send)
+            return
+        await self.response.start_response(send=send)
+        await send({"type": "http.response.pathsend", "path": self.path})
+        await self.response.after_response()
+
+
+class StoredFile(Response):
+    """A stored file's bytes (hence its Content-Length), sent from the file where possible."""
+
+    def __init__(self, body: bytes, path, **kwargs) -> None:
+        super().__init__(body, **kwargs)
+        self.path = str(path)
+
+    def to_asgi_response(self, *args, **kwargs):
+        return _PathSend(super().to_asgi_response(*args, **kwargs), self.path)
+
+
 def _accepts_gzip(request: Request) -> bool:
     for part in request.headers.get("accept-encoding", "").lower().split(","):
         coding, _sep, params = part.strip().partition(";")
@@ -79,7 +106,9 @@ async def _stored(request: Request, path, media_type: str, filename: str, header
     if etag_matches(request.headers.get("if-none-match", "").encode("latin-1"), etag.encode()):
         return Response(b"", status_code=304, headers={k: v for k, v in headers.items()
                                                       if k in ("ETag", "Cache-Control", "Vary")})
-    return Response(body, media_type=media_type, headers=headers)
+    if gzipped:  # the gzip is in memory only
+        return Response(body, media_type=media_type, headers=headers)
+    return StoredFile(body, path, media_type=media_type, headers=headers)
 
 
 class ReportsController(Controller):
