@@ -187,6 +187,13 @@ def is_unique_violation(error: BaseException) -> bool:
     return name == "UniqueViolationError" or (name == "IntegrityError" and "UNIQUE" in text)
 
 
+def is_foreign_key_violation(error: BaseException) -> bool:
+    """True for a foreign-key failure on either engine (a row still referenced, or a
+    reference to a row that is gone)."""
+    name = type(error).__name__
+    return name == "ForeignKeyViolationError" or (name == "IntegrityError" and "FOREIGN KEY" in str(error))
+
+
 def _pool_connection_class():
     import asyncpg
 

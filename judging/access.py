@@ -19,7 +19,7 @@ from judging.rules import BLIND_FIELDS, ConflictFacts, automatic_conflict, round
 from judging.tables import DeclaredConflict, JudgeAssignment, LiftedConflict
 from prizes.editions.rules import EditionState
 from prizes.editions.services import PhaseClosed
-from prizes.nominations.queries import shape
+from prizes.nominations.queries import shape, with_goals
 from prizes.nominations.tables import Nomination
 
 # What a judge reads of a project, in this order.
@@ -58,7 +58,7 @@ async def project_row(nomination_id: UUID | str) -> dict:
     row = await Nomination.select(*PROJECT_COLUMNS).where(Nomination.id == key).first()
     if row is None or row["status"] == "draft":
         raise not_found()
-    return row
+    return (await with_goals([row]))[0]
 
 
 def facts(judge_id, judge_email: str, row: dict) -> ConflictFacts:

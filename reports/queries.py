@@ -14,8 +14,8 @@ from piccolo.conf.apps import Finder
 from piccolo.query.methods.select import Count
 
 from prizes.editions import queries
-from prizes.editions.framework_rules import goals_of
 from prizes.nominations import images
+from prizes.nominations.queries import goals_by_nomination
 from prizes.nominations.rules import LAUREATE_STATUSES, NOMINATED_STATUSES
 from prizes.results.queries import publication
 from prizes.nominations.tables import Nomination, NominationImage
@@ -81,6 +81,7 @@ async def book_source(year: int, media_dir: Path) -> BookSource:
         Nomination.all_columns(), Nomination.category.code.as_alias("code"),
     ).where((Nomination.edition == state.edition_id) & Nomination.status.is_in(list(LAUREATE_STATUSES)))
     ids = [r["id"] for r in rows] or [UUID(int=0)]
+    goals = await goals_by_nomination(ids)
     texts = {r["nomination"]: r["text"] for r in await ExtendedDescription.select(
         ExtendedDescription.nomination, ExtendedDescription.text).where(ExtendedDescription.nomination.is_in(ids))}
     photos: dict[UUID, list[PhotoIn]] = {}
@@ -96,7 +97,7 @@ async def book_source(year: int, media_dir: Path) -> BookSource:
             stakeholder_type=r["stakeholder_type"], country=r["country"], region=r["region"], website=r["website"],
             short_description=r["short_description"], extended_description=texts.get(r["id"], ""),
             sdgs=_goals(r["sdgs"]), impact=r["impact"], partnerships=r["partnerships"],
-            photos=tuple(photos.get(r["id"], ())), goals=goals_of(r["goals"]), frameworks=edition.frameworks,
+            photos=tuple(photos.get(r["id"], ())), goals=goals.get(str(r["id"]), {}), frameworks=edition.frameworks,
         )
         for r in rows
     )

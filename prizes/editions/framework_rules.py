@@ -160,33 +160,11 @@ def _span(numbers) -> str:
     return ", ".join(str(n) for n in ordered)
 
 
-def goals_of(raw) -> dict[str, list[int]]:
-    """A nomination's stored `goals` ({framework code: [numbers]}): stored as a JSON list of
-    tags, ["GDC-1", "GDC-3"] (JSON text on SQLite, a list on PostgreSQL), so that a filter or a
-    check of use matches one tag exactly (`LIKE '%"GDC-3"%'`)."""
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw or "[]")
-        except ValueError:
-            return {}
-    found: dict[str, list[int]] = {}
-    for tag in raw if isinstance(raw, list) else []:
-        code, _sep, number = str(tag).rpartition("-")
-        if code and number.isdigit():
-            found.setdefault(code, []).append(int(number))
-    return {code: sorted(numbers) for code, numbers in sorted(found.items())}
-
-
 GOAL_TAG = re.compile(r"[A-Z][A-Z0-9]{1,9}-[1-9][0-9]{0,2}")
 
 
 def goal_tag(code: str, number: int) -> str:
     return f"{code}-{number}"
-
-
-def goals_text(goals: Mapping[str, list[int]]) -> str:
-    """How `goals` are stored: a JSON list of tags, sorted by code then number."""
-    return json.dumps([goal_tag(code, n) for code, numbers in sorted(goals.items()) for n in sorted(numbers)])
 
 
 def chosen_goals(frameworks: tuple[GoalFramework, ...], sdgs, goals) -> list[tuple[GoalFramework, list[tuple[int, str]]]]:

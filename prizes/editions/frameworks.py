@@ -9,16 +9,15 @@ import json
 
 from core import audit
 from core.audit import Actor
-from core.db import is_unique_violation, transaction
+from core.db import is_foreign_key_violation, is_unique_violation, transaction
 from core.errors import Conflict, FieldError, FieldErrors, NotFound
 from core.i18n import gettext as _
 from core.validation import clean_text
-from piccolo.columns.combination import WhereRaw
 from prizes.editions import queries
-from prizes.editions.framework_rules import SDG, Goal, GoalFramework, check_code, check_goals, goal_tag
+from prizes.editions.framework_rules import SDG, Goal, GoalFramework, check_code, check_goals
 from prizes.editions.rules import EditionState, check_titles
 from prizes.editions.tables import Framework, FrameworkGoal
-from prizes.nominations.tables import Nomination
+from prizes.nominations.tables import NominationGoal
 
 
 async def insert_frameworks(edition_id: int, frameworks) -> None:
@@ -50,9 +49,21 @@ def _framework_row(edition: EditionState, code: str) -> GoalFramework:
 
 
 def _uses(edition_id: int, code: str, number: int | None = None):
-    """Nominations of the edition that chose a goal of `code` (goal `number` if given)."""
-    pattern = f'%"{goal_tag(code, number)}"%' if number is not None else f'%"{code}-%'
-    return (Nomination.edition == edition_id) & WhereRaw("CAST(goals AS TEXT) LIKE {}", pattern)
+    """Choices (`nomination_goal` rows) of a goal of `code` of the edition (goal `number` if
+    given). The friendly check: the foreign key (restrict) refuses the removal anyway."""
+    where = (NominationGoal.goal.framework.edition == edition_id) & (NominationGoal.goal.framework.code == code)
+    return where & (NominationGoal.goal.number == number) if number is not None else where
+
+
+def _goal_in_use(code: str, numbers) -> Conflict:
+    said = ", ".join(str(n) for n in numbers)
+    return Conflict(_("Goal %(n)s of %(code)s is chosen by projects; it cannot be removed.", n=said, code=code),
+                    [FieldError("goals", _("Goal %(n)s is in use.", n=said))])
+
+
+def _framework_in_use(code: str, count: int) -> Conflict:
+    return Conflict(_("Projects chose goals of %(code)s (%(count)d in all); the framework cannot be removed.",
+                      count=count, code=code), [FieldError("code", _("in use by projects"))])
 
 
 async def add_framework(year: int, code: object, title: object, goals: object, actor: Actor, *,
@@ -99,29 +110,42 @@ async def update_framework(year: int, code: str, title: object, goals: object, a
     errors.raise_if_any()
     row = await queries.edition_row(year)
     after = dict(cleaned)
-    async with transaction(public=True):
-        for number in sorted(current.numbers - set(after)):
-            if await Nomination.exists().where(_uses(row["id"], code, number)):
-                raise Conflict(_("Goal %(n)s of %(code)s is chosen by projects; it cannot be removed.", n=number, code=code),
-                               [FieldError("goals", _("Goal %(n)s is in use.", n=number))])
-        stored = await Framework.select(Framework.id).where(
-            (Framework.edition == row["id"]) & (Framework.code == code)).first()
-        titles_after = {**dict(current.titles), **given, "en": text}
-        await Framework.update({Framework.title: text, Framework.titles: json.dumps(titles_after, ensure_ascii=False)}
-                               ).where(Framework.id == stored["id"])
-        await FrameworkGoal.delete().where(FrameworkGoal.framework == stored["id"])
-        await FrameworkGoal.insert(*[
-            FrameworkGoal(framework=stored["id"], number=n, title=t, titles=json.dumps(
-                {**dict(g.titles if (g := current.goal(n)) and g.title == t else {}), "en": t}, ensure_ascii=False))
-            for n, t in cleaned])
-        before = {g.number: g.title for g in current.goals}
-        changes = {
-            "title": {"from": current.title, "to": text} if current.title != text else None,
-            "added": sorted(set(after) - set(before)), "removed": sorted(set(before) - set(after)),
-            "retitled": sorted(n for n in set(after) & set(before) if after[n] != before[n]),
-        }
-        await audit.record(actor, "edition.framework_update", f"edition:{year}", reason or "",
-                           {"code": code, **{k: v for k, v in changes.items() if v}})
+    removed = sorted(current.numbers - set(after))
+    try:
+        async with transaction(public=True):
+            for number in removed:
+                if await NominationGoal.exists().where(_uses(row["id"], code, number)):
+                    raise _goal_in_use(code, [number])
+            stored = await Framework.select(Framework.id).where(
+                (Framework.edition == row["id"]) & (Framework.code == code)).first()
+            titles_after = {**dict(current.titles), **given, "en": text}
+            await Framework.update({Framework.title: text, Framework.titles: json.dumps(titles_after, ensure_ascii=False)}
+                                   ).where(Framework.id == stored["id"])
+            # goals kept are updated in place (projects' choices point at them); the foreign key
+            # refuses the deletion of one a project chose since the check above
+            if removed:
+                await FrameworkGoal.delete().where(
+                    (FrameworkGoal.framework == stored["id"]) & FrameworkGoal.number.is_in(removed))
+            for n, t in cleaned:
+                titles = json.dumps({**dict(g.titles if (g := current.goal(n)) and g.title == t else {}), "en": t},
+                                    ensure_ascii=False)
+                if current.goal(n) is None:
+                    await FrameworkGoal.insert(FrameworkGoal(framework=stored["id"], number=n, title=t, titles=titles))
+                else:
+                    await FrameworkGoal.update({FrameworkGoal.title: t, FrameworkGoal.titles: titles}).where(
+                        (FrameworkGoal.framework == stored["id"]) & (FrameworkGoal.number == n))
+            before = {g.number: g.title for g in current.goals}
+            changes = {
+                "title": {"from": current.title, "to": text} if current.title != text else None,
+                "added": sorted(set(after) - set(before)), "removed": removed,
+                "retitled": sorted(n for n in set(after) & set(before) if after[n] != before[n]),
+            }
+            await audit.record(actor, "edition.framework_update", f"edition:{year}", reason or "",
+                               {"code": code, **{k: v for k, v in changes.items() if v}})
+    except Exception as error:
+        if is_foreign_key_violation(error):
+            raise _goal_in_use(code, removed) from None
+        raise
     queries.forget()
     return await queries.get_edition(year)
 
@@ -134,13 +158,19 @@ async def remove_framework(year: int, code: str, actor: Actor, reason: str | Non
     reason = clean_text(errors, "reason", reason, max_length=2000, required=False, multiline=True)
     errors.raise_if_any()
     row = await queries.edition_row(year)
-    async with transaction(public=True):
-        used = await Nomination.count().where(_uses(row["id"], code))
-        if used:
-            raise Conflict(_("Projects chose goals of %(code)s (%(count)d in all); the framework cannot be removed.",
-                             count=used, code=code), [FieldError("code", _("in use by projects"))])
-        await Framework.delete().where((Framework.edition == row["id"]) & (Framework.code == code))
-        await audit.record(actor, "edition.framework_remove", f"edition:{year}", reason or "",
-                           {"code": code, "title": current.title, "goals": sorted(current.numbers)})
+    try:
+        async with transaction(public=True):
+            used = len(await NominationGoal.select(NominationGoal.nomination).where(_uses(row["id"], code)).distinct())
+            if used:
+                raise _framework_in_use(code, used)
+            # its goals go with it (cascade), unless a project chose one: the foreign key refuses
+            await Framework.delete().where((Framework.edition == row["id"]) & (Framework.code == code))
+            await audit.record(actor, "edition.framework_remove", f"edition:{year}", reason or "",
+                               {"code": code, "title": current.title, "goals": sorted(current.numbers)})
+    except Exception as error:
+        if is_foreign_key_violation(error):
+            used = len(await NominationGoal.select(NominationGoal.nomination).where(_uses(row["id"], code)).distinct())
+            raise _framework_in_use(code, max(1, used)) from None
+        raise
     queries.forget()
     return await queries.get_edition(year)

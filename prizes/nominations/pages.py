@@ -272,7 +272,7 @@ def _errors(error: DomainError) -> dict[str, str]:
 
 
 CSV_COLUMNS = ("id", "status", "category", "title", "entity_name", "stakeholder_type", "country", "region",
-               "contact_name", "contact_email", "website", "sdgs", "project_status", "started_on", "submitted_at",
+               "contact_name", "contact_email", "website", "sdgs", "goals", "project_status", "started_on", "submitted_at",
                "owner_email", "eligibility_reason", "owned_by_submitter")
 
 
@@ -308,6 +308,7 @@ class StaffNominationPagesController(Controller):
         filters.limit = 1_000_000
         items, _total = await queries.search(edition, filters, True, now)
         rows = ({**item, "sdgs": " ".join(str(g) for g in item["sdgs"] or []),
+                 "goals": " ".join(f"{code}-{n}" for code, numbers in sorted(item["goals"].items()) for n in numbers),
                  "owned_by_submitter": "yes" if item.get("owned_by_submitter", True) else "no"} for item in items)
         return Response(csv_text(CSV_COLUMNS, rows), media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="wsis-prizes-{edition.year}-submissions.csv"'})

@@ -21,7 +21,7 @@ from core.errors import NotFound
 from core.i18n import gettext as _
 from prizes.editions import queries as editions
 from prizes.editions.rules import EditionState
-from prizes.editions.framework_rules import GOAL_TAG, goals_of
+from prizes.editions.framework_rules import GOAL_TAG
 from prizes.nominations.rules import (
     LAUREATE_STATUSES,
     NOMINATED_STATUSES,
@@ -30,7 +30,7 @@ from prizes.nominations.rules import (
     public_status,
     shown_status,
 )
-from prizes.nominations.tables import Category, Edition, Nomination
+from prizes.nominations.tables import Category, Edition, Nomination, NominationGoal
 
 
 class NominationAccess(Protocol):
@@ -101,8 +101,40 @@ _SELECT = (
 )
 
 
+async def goals_by_nomination(ids) -> dict[str, dict[str, list[int]]]:
+    """The goals of frameworks other than the SDGs each project chose (rows of
+    `nomination_goal`): project id as text → {framework code: [numbers]}, codes and numbers
+    sorted; projects that chose none are left out."""
+    keys = list(dict.fromkeys(ids))
+    found: dict[str, dict[str, list[int]]] = {}
+    for start in range(0, len(keys), 500):
+        rows = await NominationGoal.select(
+            NominationGoal.nomination, NominationGoal.goal.number.as_alias("number"),
+            NominationGoal.goal.framework.code.as_alias("code"),
+        ).where(NominationGoal.nomination.is_in(keys[start:start + 500]))
+        for r in rows:
+            found.setdefault(str(r["nomination"]), {}).setdefault(r["code"], []).append(r["number"])
+    return {key: {code: sorted(numbers) for code, numbers in sorted(goals.items())} for key, goals in found.items()}
+
+
+async def with_goals(rows: list[dict]) -> list[dict]:
+    """The rows, each with its `goals` ({framework code: [numbers]}) as `shape` reads them."""
+    goals = await goals_by_nomination([r["id"] for r in rows]) if rows else {}
+    return [r | {"goals": goals.get(str(r["id"]), {})} for r in rows]
+
+
+def goal_filter(tag: str) -> WhereRaw:
+    """Projects that chose the goal `tag` ("GDC-3", checked against GOAL_TAG by the caller)."""
+    code, _sep, number = tag.rpartition("-")
+    return WhereRaw(
+        '"nomination"."id" IN (SELECT ng."nomination" FROM "nomination_goal" ng '
+        'JOIN "framework_goal" g ON g."id" = ng."goal" JOIN "goal_framework" f ON f."id" = g."framework" '
+        'WHERE f."edition" = "nomination"."edition" AND f."code" = {} AND g."number" = {})', code, int(number))
+
+
 def shape(row: dict) -> dict:
-    """A project row (with `category_code`, `year`, `owner_email`) as plain data: every field."""
+    """A project row (with `category_code`, `year`, `owner_email`, and `goals` as
+    `with_goals` gives them) as plain data: every field."""
     sdgs = row["sdgs"]
     declarations = row["declarations"]
     return {
@@ -120,7 +152,7 @@ def shape(row: dict) -> dict:
         "website": row["website"],
         "short_description": row["short_description"],
         "sdgs": json.loads(sdgs) if isinstance(sdgs, str) else sdgs,
-        "goals": goals_of(row.get("goals")),
+        "goals": dict(row.get("goals") or {}),
         "sdg_linkages": row["sdg_linkages"],
         "impact": row["impact"],
         "partnerships": row["partnerships"],
@@ -146,7 +178,7 @@ async def get_full(nomination_id: UUID | str) -> dict:
     row = await Nomination.select(*_SELECT).where(Nomination.id == key).first()
     if row is None:
         raise not_found()
-    return shape(row)
+    return shape((await with_goals([row]))[0])
 
 
 async def is_published(year: int) -> bool:
@@ -251,12 +283,12 @@ async def search(edition: EditionState, filters: Filters, everything: bool, now:
         where &= (WhereRaw("CAST(sdgs AS TEXT) LIKE {}", f"[{goal}]") | WhereRaw("CAST(sdgs AS TEXT) LIKE {}", f"[{goal},%")
                   | WhereRaw("CAST(sdgs AS TEXT) LIKE {}", f"% {goal},%") | WhereRaw("CAST(sdgs AS TEXT) LIKE {}", f"% {goal}]"))
     if filters.goal:
-        # `goals` is stored as a JSON list of tags, ["GDC-1", "GDC-3"]: match one tag whole
+        # the other frameworks' goals are rows of `nomination_goal`
         if not GOAL_TAG.fullmatch(filters.goal):
-            return [], 0  # no goal is written so (and no LIKE wildcard gets through)
-        where &= WhereRaw("CAST(goals AS TEXT) LIKE {}", f'%"{filters.goal}"%')
+            return [], 0  # no goal is named so
+        where &= goal_filter(filters.goal)
     total = await Nomination.count().where(where)
     rows = await Nomination.select(*_SELECT).where(where).order_by(Nomination.category.position).order_by(
         Nomination.title).order_by(Nomination.id).limit(filters.limit).offset(filters.offset)
-    items = [shape(r) for r in rows]
+    items = [shape(r) for r in await with_goals(rows)]
     return (await veiled(items, owner) if owner is not None else items), total

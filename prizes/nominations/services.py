@@ -15,7 +15,7 @@ from uuid import UUID
 from accounts.services import CurrentUser
 from core import audit
 from core.audit import Actor
-from core.db import after_commit, is_unique_violation, transaction
+from core.db import after_commit, is_foreign_key_violation, is_unique_violation, transaction
 from core.freshness import public_changed
 from core.errors import Conflict, FieldError, FieldErrors, InvalidInput
 from core.i18n import gettext as _
@@ -24,7 +24,8 @@ from core.mail import Mail, enqueue
 from core.templating import format_instant, render_text
 from core.validation import clean_text
 from prizes.editions import queries as editions
-from prizes.editions.framework_rules import check_choice, goals_text
+from prizes.editions.framework_rules import check_choice
+from prizes.editions.tables import FrameworkGoal
 from prizes.editions.rules import EditionState
 from prizes.editions.services import require_phase
 from prizes.nominations.queries import (
@@ -54,7 +55,7 @@ from prizes.nominations.rules import (
     submission_errors,
     upheld_status,
 )
-from prizes.nominations.tables import Nomination
+from prizes.nominations.tables import Nomination, NominationGoal
 
 TEXT_FIELDS = tuple(MAX_LENGTHS)
 
@@ -105,7 +106,7 @@ def _row_values(clean: dict[str, Any], category_ids: dict[str, int]) -> dict:
         elif key == "sdgs":
             values[Nomination.sdgs] = json.dumps(value)
         elif key == "goals":
-            values[Nomination.goals] = goals_text(value)
+            continue  # rows of `nomination_goal`, written by `_write_goals`
         elif key == "declarations":
             merged = {name: bool((value or {}).get(name, False)) for name in DECLARATIONS}
             values[Nomination.declarations] = json.dumps(merged)
@@ -115,6 +116,42 @@ def _row_values(clean: dict[str, Any], category_ids: dict[str, int]) -> dict:
         else:
             values[getattr(Nomination, key)] = value
     return values
+
+
+def _goals_gone() -> Conflict:
+    return Conflict(_("The edition's goals changed while you saved: choose the goals again."),
+                    [FieldError("goals", _("A goal you chose was just removed."))])
+
+
+async def _write_goals(nomination_id: UUID, edition_id: int, goals: dict[str, list[int]]) -> None:
+    """Replace the project's other frameworks' goals (inside the caller's transaction). A goal
+    removed since the check is refused here (it is not found, or the foreign key fails)."""
+    await NominationGoal.delete().where(NominationGoal.nomination == nomination_id)
+    wanted = {(code, n) for code, numbers in goals.items() for n in numbers}
+    if not wanted:
+        return
+    rows = await FrameworkGoal.select(FrameworkGoal.id, FrameworkGoal.number,
+                                      FrameworkGoal.framework.code.as_alias("code")).where(
+        (FrameworkGoal.framework.edition == edition_id)
+        & FrameworkGoal.framework.code.is_in(sorted({code for code, _n in wanted})))
+    found = {(r["code"], r["number"]): r["id"] for r in rows if (r["code"], r["number"]) in wanted}
+    if len(found) != len(wanted):
+        raise _goals_gone()
+    await NominationGoal.insert(*[NominationGoal(nomination=nomination_id, goal=found[key]) for key in sorted(found)])
+
+
+async def _saved(nomination_id: UUID, edition_id: int, clean: dict[str, Any], values: dict) -> None:
+    """The draft's fields and, when given, its goals: one transaction."""
+    try:
+        async with transaction():
+            updated = await Nomination.update(values).where(
+                (Nomination.id == nomination_id) & (Nomination.status == "draft")).returning(Nomination.id)
+            if updated and "goals" in clean:
+                await _write_goals(nomination_id, edition_id, clean["goals"])
+    except Exception as error:
+        if is_foreign_key_violation(error):
+            raise _goals_gone() from None
+        raise
 
 
 async def _current(now: datetime) -> tuple[EditionState, dict]:
@@ -132,11 +169,9 @@ async def create_draft(owner: CurrentUser, fields: dict[str, Any], now: datetime
     clean = _check_fields(fields, set(category_ids), edition.frameworks)
     nomination = Nomination(edition=row["id"], owner=owner.id, status="draft", created_at=now, updated_at=now,
                             category=category_ids[clean["category"]])
-    async with transaction():
+    async with transaction():  # `_saved` joins it: the project and its goals, or nothing
         await Nomination.insert(nomination)
-        await Nomination.update({**_row_values(clean, category_ids), Nomination.updated_at: now}).where(
-            Nomination.id == nomination.id
-        )
+        await _saved(nomination.id, row["id"], clean, {**_row_values(clean, category_ids), Nomination.updated_at: now})
     return await get_for_owner(owner, nomination.id)
 
 
@@ -149,10 +184,7 @@ async def update_draft(owner: CurrentUser, nomination_id: UUID | str, fields: di
                        [FieldError("status", _("Only drafts can be edited."))])
     category_ids = await category_ids_of(row["edition"])
     clean = _check_fields(fields, set(category_ids), edition.frameworks)
-    async with transaction():
-        await Nomination.update({**_row_values(clean, category_ids), Nomination.updated_at: now}).where(
-            (Nomination.id == row["id"]) & (Nomination.status == "draft")
-        )
+    await _saved(row["id"], row["edition"], clean, {**_row_values(clean, category_ids), Nomination.updated_at: now})
     return await get_for_owner(owner, row["id"])
 
 

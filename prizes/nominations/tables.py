@@ -19,7 +19,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from accounts.tables import User
-from prizes.editions.tables import Category, Edition
+from prizes.editions.tables import Category, Edition, FrameworkGoal
 
 
 class Nomination(Table, tablename="nomination"):
@@ -46,9 +46,7 @@ class Nomination(Table, tablename="nomination"):
     website = Varchar(length=500, null=False, default="")
     short_description = Text(null=False, default="")
     sdgs = JSON(null=False, default="[]")
-    # The goals of the edition's other frameworks, {framework code: [numbers]} (SDGs are `sdgs`).
-    # Stored as tags, ["GDC-1", "GDC-3"] (prizes/editions/framework_rules.py `goals_of`).
-    goals = JSON(null=False, default="[]")
+    # The goals of the edition's other frameworks are rows of `NominationGoal` (SDGs are `sdgs`).
     sdg_linkages = Text(null=False, default="")
     impact = Text(null=False, default="")
     partnerships = Text(null=False, default="")
@@ -67,6 +65,16 @@ class Nomination(Table, tablename="nomination"):
     # When the owner was first mailed the ineligibility decision (at the confirmation of the
     # nominated list): the appeal window (`appeal_days`) runs from it.
     outcome_mailed_at = Timestamptz(null=True, default=None)
+
+
+class NominationGoal(Table, tablename="nomination_goal"):
+    """A goal of a framework other than the SDGs that a project chose (SPEC §11). Constraints
+    (made in the migration): unique (nomination, goal). The project's rows go with it
+    (cascade); a goal someone chose cannot be removed (restrict), nor therefore its framework
+    (whose removal would take its goals) — the database refuses, whatever the code checked."""
+
+    nomination = ForeignKey(Nomination, null=False, on_delete=OnDelete.cascade)
+    goal = ForeignKey(FrameworkGoal, null=False, on_delete=OnDelete.restrict, index=True)
 
 
 class NominationImage(Table, tablename="nomination_image"):

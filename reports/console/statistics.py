@@ -17,7 +17,7 @@ from core.i18n import N_, current_language
 from core.i18n import gettext as _
 from judging.tables import ScoreSheet
 from prizes.editions import queries as editions
-from prizes.editions.framework_rules import goals_of
+from prizes.nominations.queries import goals_by_nomination
 from prizes.nominations.labels import REGION_LABELS, STAKEHOLDER_LABELS
 from prizes.nominations.rules import NOMINATED_STATUSES
 from prizes.nominations.tables import Nomination
@@ -64,13 +64,14 @@ def _project_table(rows: list[dict], key, label, order=None) -> list[dict]:
 
 async def _projects(edition_id: int, categories, frameworks=()) -> dict[str, list[dict]]:
     rows = await Nomination.select(
-        Nomination.status, Nomination.region, Nomination.stakeholder_type, Nomination.country, Nomination.sdgs,
-        Nomination.goals, Nomination.category.code.as_alias("code"),
+        Nomination.id, Nomination.status, Nomination.region, Nomination.stakeholder_type, Nomination.country,
+        Nomination.sdgs, Nomination.category.code.as_alias("code"),
     ).where((Nomination.edition == edition_id) & (Nomination.status != "draft"))
+    chosen = await goals_by_nomination([r["id"] for r in rows]) if rows else {}
     countries = Locale.parse(current_language()).territories
     sdg = next((f for f in frameworks if f.code == "SDG"), None)
     goal_tables = {
-        f"goal:{f.code}": _project_table(rows, lambda r, code=f.code: goals_of(r["goals"]).get(code, []),
+        f"goal:{f.code}": _project_table(rows, lambda r, code=f.code: chosen.get(str(r["id"]), {}).get(code, []),
                                          lambda k, code=f.code: f"{code} {k}", sorted(f.numbers))
         for f in frameworks if f.code != "SDG"}
     return goal_tables | {

@@ -104,4 +104,19 @@ async def test_staff_csv_export_is_formula_safe(app, owner):
         rows = list(csv.DictReader(io.StringIO(response.text)))
         assert rows[0]["title"] == "'=cmd|' /C calc'!A0" and rows[0]["entity_name"] == "'@evil"
         assert rows[0]["contact_email"] == "amina@health.example.org"
+        assert rows[0]["goals"] == "" and rows[0]["sdgs"] == " ".join(str(g) for g in project()["sdgs"])
     assert (await owner.get("/staff/nominations/export.csv")).status_code == 403
+
+
+async def test_staff_csv_export_has_the_goals_of_the_other_frameworks(app, owner):
+    async with await signed_in(app, "staff@example.org", roles=("staff",)) as staff:
+        year = (await staff.get("/api/editions/current")).json()["year"]
+        goals = [{"number": n, "title": f"Objective {n}"} for n in range(1, 6)]
+        for code in ("GDC", "ABC"):
+            added = await staff.post(f"/api/editions/{year}/frameworks", json={"code": code, "title": code, "goals": goals})
+            assert added.status_code == 201, added.text
+        created = (await owner.post("/api/nominations", json=project(goals={"GDC": [3, 1], "ABC": [5]}))).json()
+        assert (await owner.post(f"/api/nominations/{created['id']}/submit")).status_code == 200
+        rows = list(csv.DictReader(io.StringIO((await staff.get("/staff/nominations/export.csv")).text)))
+        assert rows[0]["goals"] == "ABC-5 GDC-1 GDC-3"
+        assert list(rows[0]).index("goals") == list(rows[0]).index("sdgs") + 1
