@@ -106,3 +106,31 @@ async def test_the_stored_book_answers_like_a_static_file_etag_304_and_gzip(app,
     assert fresh.text == "<p>rewritten</p>" and fresh.headers["etag"] != etag
     assert (await client.get(f"/reports/{year}/success-stories.html",
                              headers={"If-None-Match": etag, "Accept-Encoding": "identity"})).status_code == 200
+
+
+async def test_a_server_with_pathsend_is_given_the_stored_file_to_send(app, client):
+    """Under granian (the ASGI `http.response.pathsend` extension) the app hands the stored
+    book's path to the server instead of its bytes; the length matches the file."""
+    async with await signed_in(app, "staff@example.org", roles=("staff",)) as staff:
+        year, _winner = await published_edition(app, staff)
+    html = await client.get(f"/reports/{year}/success-stories.html", headers={"Accept-Encoding": "identity"})
+    assert html.status_code == 200
+    path = app.state["books"].store.path(year, "html")
+    messages: list[dict] = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        messages.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+             "path": f"/reports/{year}/success-stories.html", "raw_path": b"", "query_string": b"", "root_path": "",
+             "headers": [(b"host", b"test"), (b"accept-encoding", b"identity")], "client": ("127.0.0.1", 1), "server": ("test", 80),
+             "extensions": {"http.response.pathsend": {}}, "state": {}}
+    await app(scope, receive, send)
+    start, body = messages[0], messages[1:]
+    assert start["status"] == 200, messages
+    assert dict(start["headers"])[b"content-length"] == str(len(path.read_bytes())).encode() == str(
+        len(html.content)).encode()
+    assert body == [{"type": "http.response.pathsend", "path": str(path)}]
