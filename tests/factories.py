@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from litestar import Litestar
@@ -80,6 +81,12 @@ class ApiClient:
 
     async def get(self, url: str, **kwargs: Any):
         return await self.request("GET", url, **kwargs)
+
+    async def post_form(self, url: str, data: dict | list[tuple[str, str]]):
+        """A form as a browser posts it: urlencoded, the CSRF token as a field (no header)."""
+        pairs = list(data.items()) if isinstance(data, dict) else list(data)
+        return await self.request("POST", url, csrf=False, content=urlencode(pairs + [("_csrf_token", await self.csrf())]),
+                                  headers={"content-type": "application/x-www-form-urlencoded"})
 
     async def post(self, url: str, **kwargs: Any):
         return await self.request("POST", url, **kwargs)

@@ -13,8 +13,6 @@ from tests.judging.factories import judge_account, scores, submit_project
 from tests.judging.test_conflicts import HIDDEN, VISIBLE, _sees
 
 
-async def post_form(api: ApiClient, url: str, data: dict):
-    return await api.request("POST", url, data={**data, "_csrf_token": await api.csrf()}, csrf=False)
 
 
 async def _year(api: ApiClient) -> int:
@@ -45,13 +43,13 @@ async def test_staff_see_an_automatic_conflict_with_its_reason_and_lift_it_with_
     assert (await staff.get(f"/staff/judging/{year}")).text.count(f"/staff/judging/{year}/conflicts") >= 1
 
     form = {"email": "director@health.gov.uk", "nomination_id": nid}
-    empty = await post_form(staff, f"/staff/judging/{year}/conflicts/lift", {**form, "reason": "  "})
+    empty = await staff.post_form(f"/staff/judging/{year}/conflicts/lift", {**form, "reason": "  "})
     assert empty.status_code == 422 and "<script>" not in empty.text
     assert await entries(action="judging.conflict_lifted") == []
     # two staff members lift at once: one lift, one audit entry
     first, second = await asyncio.gather(
-        post_form(staff, f"/staff/judging/{year}/conflicts/lift", {**form, "reason": "<script>x</script> other unit"}),
-        post_form(staff, f"/staff/judging/{year}/conflicts/lift", {**form, "reason": "<script>x</script> other unit"}))
+        staff.post_form(f"/staff/judging/{year}/conflicts/lift", {**form, "reason": "<script>x</script> other unit"}),
+        staff.post_form(f"/staff/judging/{year}/conflicts/lift", {**form, "reason": "<script>x</script> other unit"}))
     assert sorted([first.status_code, second.status_code]) == [303, 409]
     [entry] = await entries(action="judging.conflict_lifted")
     assert entry["actor_email"] == "staff@secretariat.example" and entry["reason"] == "<script>x</script> other unit"
@@ -70,11 +68,11 @@ async def test_only_an_automatic_conflict_of_the_edition_can_be_lifted(app, owne
     nid = await submit_project(owner, 1)
     year = await _year(staff)
     body = {"email": "ada@judges.example", "nomination_id": nid, "reason": "not one"}
-    assert (await post_form(staff, f"/staff/judging/{year}/conflicts/lift", body)).status_code == 404
+    assert (await staff.post_form(f"/staff/judging/{year}/conflicts/lift", body)).status_code == 404
     bad = {**body, "nomination_id": "not-a-uuid"}
-    assert (await post_form(staff, f"/staff/judging/{year}/conflicts/lift", bad)).status_code == 404
+    assert (await staff.post_form(f"/staff/judging/{year}/conflicts/lift", bad)).status_code == 404
     other_year = {**body, "email": "nobody@example.org"}
-    assert (await post_form(staff, f"/staff/judging/{year}/conflicts/lift", other_year)).status_code == 404
+    assert (await staff.post_form(f"/staff/judging/{year}/conflicts/lift", other_year)).status_code == 404
     assert await entries(action="judging.conflict_lifted") == []
 
 
@@ -97,16 +95,16 @@ async def test_a_conflict_declared_after_a_submitted_sheet_waits_for_staff_who_r
     assert "I see now" in page and 'value="refuse"' in page
 
     form = {"email": "ada@judges.example", "nomination_id": nid}
-    wrong = await post_form(staff, f"/staff/judging/{year}/conflicts/decide", {**form, "decision": "maybe",
+    wrong = await staff.post_form(f"/staff/judging/{year}/conflicts/decide", {**form, "decision": "maybe",
                                                                                "reason": "x"})
     assert wrong.status_code == 422
-    refused = await post_form(staff, f"/staff/judging/{year}/conflicts/decide", {**form, "decision": "refuse",
+    refused = await staff.post_form(f"/staff/judging/{year}/conflicts/decide", {**form, "decision": "refuse",
                                                                                  "reason": "No real link"})
     assert refused.status_code == 303
     [decided] = await entries(action="judging.conflict_decided")
     assert decided["reason"] == "No real link" and "refuse" in str(decided["details"])
     assert await _ranked(staff) == before
-    again = await post_form(staff, f"/staff/judging/{year}/conflicts/decide", {**form, "decision": "accept",
+    again = await staff.post_form(f"/staff/judging/{year}/conflicts/decide", {**form, "decision": "accept",
                                                                                "reason": "changed my mind"})
     assert again.status_code == 404 and len(await entries(action="judging.conflict_decided")) == 1
     # declaring again is refused: the decision stands
@@ -120,18 +118,18 @@ async def test_an_accepted_conflict_sets_the_sheet_aside_and_can_no_longer_be_wi
     year = await _year(staff)
     await judge.put(f"/api/judging/scores/{nid}", json={"scores": scores(10), "submit": True})
     await judge2.put(f"/api/judging/scores/{nid}", json={"scores": scores(4), "submit": True})
-    page = await post_form(judge, f"/judging/projects/{nid}/conflict", {"reason": "My cousin"})
+    page = await judge.post_form(f"/judging/projects/{nid}/conflict", {"reason": "My cousin"})
     assert page.status_code == 303 and page.headers["location"] == "/judging?saved=conflict_request"
     # pending: nothing to withdraw, staff decide
-    assert (await post_form(judge, f"/judging/conflicts/{nid}/withdraw", {})).status_code == 404
+    assert (await judge.post_form(f"/judging/conflicts/{nid}/withdraw", {})).status_code == 404
     queue = (await judge.get("/judging")).text
     assert "My cousin" in queue and f"/judging/conflicts/{nid}/withdraw" not in queue
-    accepted = await post_form(staff, f"/staff/judging/{year}/conflicts/decide", {
+    accepted = await staff.post_form(f"/staff/judging/{year}/conflicts/decide", {
         "email": "ada@judges.example", "nomination_id": nid, "decision": "accept", "reason": "Family"})
     assert accepted.status_code == 303
     assert await _ranked(staff) == (1, round(100 * 3 / 9, 2))
     assert await _sees(judge, nid) == HIDDEN
-    assert (await post_form(judge, f"/judging/conflicts/{nid}/withdraw", {})).status_code == 409
+    assert (await judge.post_form(f"/judging/conflicts/{nid}/withdraw", {})).status_code == 409
     assert await entries(action="judging.conflict_withdrawn") == []
 
 
@@ -146,11 +144,11 @@ async def test_a_judge_withdraws_a_conflict_declared_by_mistake_before_any_sheet
     queue = (await judge.get("/judging")).text
     assert f'action="/judging/conflicts/{nid}/withdraw"' in queue and "Wrong project" in queue
     # another judge cannot withdraw it
-    assert (await post_form(judge2, f"/judging/conflicts/{nid}/withdraw", {})).status_code == 404
-    done = await post_form(judge, f"/judging/conflicts/{nid}/withdraw", {})
+    assert (await judge2.post_form(f"/judging/conflicts/{nid}/withdraw", {})).status_code == 404
+    done = await judge.post_form(f"/judging/conflicts/{nid}/withdraw", {})
     assert done.status_code == 303 and done.headers["location"] == "/judging?saved=withdrawn"
     [entry] = await entries(action="judging.conflict_withdrawn")
     assert entry["actor_email"] == "ada@judges.example" and entry["reason"] == "Wrong project"
     assert await _sees(judge, nid) == VISIBLE
-    assert (await post_form(judge, f"/judging/conflicts/{nid}/withdraw", {})).status_code == 404
-    assert (await post_form(judge, "/judging/conflicts/not-a-uuid/withdraw", {})).status_code == 404
+    assert (await judge.post_form(f"/judging/conflicts/{nid}/withdraw", {})).status_code == 404
+    assert (await judge.post_form("/judging/conflicts/not-a-uuid/withdraw", {})).status_code == 404

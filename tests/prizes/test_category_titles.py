@@ -5,34 +5,18 @@ from __future__ import annotations
 
 import importlib
 import json
-from urllib.parse import urlencode
 
 import pytest
 
 from core.tables import AuditEntry
 from prizes.editions.tables import Category
-from tests.factories import set_phase, signed_in
+from tests.factories import set_phase
 
 LANGS = ["en", "fr", "es", "ar", "zh", "ru"]
 FR_HEALTH = "Applications des TIC : cybersanté"
 AR_HEALTH = "تطبيقات تكنولوجيا المعلومات والاتصالات: الصحة الإلكترونية"
 
 
-@pytest.fixture
-async def year(client):
-    return (await client.get("/api/editions/current")).json()["year"]
-
-
-@pytest.fixture
-async def staff(app, client):
-    async with await signed_in(app, "staff@example.org", roles=("staff",)) as api:
-        yield api
-
-
-async def post_form(api, url: str, pairs: list[tuple[str, str]]):
-    token = await api.csrf()
-    return await api.request("POST", url, csrf=False, content=urlencode(pairs + [("_csrf_token", token)]),
-                             headers={"content-type": "application/x-www-form-urlencoded"})
 
 
 def titles_form(**titles) -> list[tuple[str, str]]:
@@ -159,7 +143,7 @@ async def test_the_staff_page_has_a_labelled_form_per_category(staff, year):
 
 
 async def test_the_staff_page_saves_and_shows_errors_next_to_the_field(client, staff, year):
-    good = await post_form(staff, f"/staff/editions/{year}/categories/C9",
+    good = await staff.post_form(f"/staff/editions/{year}/categories/C9",
                            titles_form(en="Media", fr="Les médias", es="Medios", ar="وسائط الإعلام", zh="媒体",
                                        ru="СМИ") + [("reason", "shorter")])
     assert good.status_code == 303
@@ -167,7 +151,7 @@ async def test_the_staff_page_saves_and_shows_errors_next_to_the_field(client, s
     shown = await staff.get(good.headers["location"])
     assert 'role="status"' in shown.text and 'value="СМИ"' in shown.text
     assert "СМИ" in (await client.get("/", headers={"Accept-Language": "ru"})).text
-    bad = await post_form(staff, f"/staff/editions/{year}/categories/C9",
+    bad = await staff.post_form(f"/staff/editions/{year}/categories/C9",
                           titles_form(en="Media", fr="", es="Medios", ar="x", zh="y", ru="z" * 201))
     assert bad.status_code == 422
     assert 'id="f-C9-fr-error"' in bad.text and 'id="f-C9-ru-error"' in bad.text

@@ -5,7 +5,6 @@ changed; a code that exists is 409 on `code`; a category with projects cannot go
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urlencode
 
 import pytest
 
@@ -18,17 +17,6 @@ C12 = {"code": "C12", "title": "Digital public infrastructure", "reason": "new a
 
 
 @pytest.fixture
-async def year(client):
-    return (await client.get("/api/editions/current")).json()["year"]
-
-
-@pytest.fixture
-async def staff(app, client):
-    async with await signed_in(app, "staff@example.org", roles=("staff",)) as api:
-        yield api
-
-
-@pytest.fixture
 async def next_year(staff, year):
     """Next year's edition: created now, its submission phase opens a year ahead."""
     created = await staff.post("/api/editions", json={"year": year + 1})
@@ -36,10 +24,6 @@ async def next_year(staff, year):
     return year + 1
 
 
-async def post_form(api, url: str, pairs: list[tuple[str, str]]):
-    token = await api.csrf()
-    return await api.request("POST", url, csrf=False, content=urlencode(pairs + [("_csrf_token", token)]),
-                             headers={"content-type": "application/x-www-form-urlencoded"})
 
 
 async def codes(client, year) -> list[str]:
@@ -117,22 +101,22 @@ async def test_a_category_with_projects_cannot_be_removed(app, client, staff, ye
 async def test_staff_add_and_remove_categories_from_the_edition_page(client, staff, next_year):
     page = await staff.get(f"/staff/editions/{next_year}")
     assert "Add a category" in page.text and f'/staff/editions/{next_year}/categories/C9/delete' in page.text
-    added = await post_form(staff, f"/staff/editions/{next_year}/categories", list(C12.items()))
+    added = await staff.post_form(f"/staff/editions/{next_year}/categories", list(C12.items()))
     assert added.status_code == 303 and "saved=category" in added.headers["location"]
     assert "C12" in await codes(client, next_year)
     page = await staff.get(f"/staff/editions/{next_year}?saved=category")
     assert "Category C12 added" in page.text and "Digital public infrastructure" in page.text
-    clash = await post_form(staff, f"/staff/editions/{next_year}/categories", [("code", "C12"), ("title", "Again")])
+    clash = await staff.post_form(f"/staff/editions/{next_year}/categories", [("code", "C12"), ("title", "Again")])
     assert clash.status_code == 409 and "already has a category C12" in clash.text
-    bad = await post_form(staff, f"/staff/editions/{next_year}/categories", [("code", "Z9"), ("title", "Z")])
+    bad = await staff.post_form(f"/staff/editions/{next_year}/categories", [("code", "Z9"), ("title", "Z")])
     assert bad.status_code == 422 and "A category code is C and a number" in bad.text
-    removed = await post_form(staff, f"/staff/editions/{next_year}/categories/C12/delete", [])
+    removed = await staff.post_form(f"/staff/editions/{next_year}/categories/C12/delete", [])
     assert removed.status_code == 303 and "C12" not in await codes(client, next_year)
 
 
 async def test_the_page_says_the_categories_are_fixed_once_submissions_opened(client, staff, year):
     page = await staff.get(f"/staff/editions/{year}")
     assert "the categories are fixed" in page.text and "Add a category" not in page.text
-    refused = await post_form(staff, f"/staff/editions/{year}/categories", list(C12.items()))
+    refused = await staff.post_form(f"/staff/editions/{year}/categories", list(C12.items()))
     assert refused.status_code == 403 and "before submissions open" in refused.text
     assert "C12" not in await codes(client, year)

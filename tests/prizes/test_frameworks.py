@@ -6,7 +6,6 @@ validation, the form, the catalogue, the project page, the judge's sheet and the
 from __future__ import annotations
 
 import importlib
-from urllib.parse import urlencode
 
 import pytest
 
@@ -19,21 +18,6 @@ LANGS = ["en", "fr", "es", "ar", "zh", "ru"]
 GDC = {"code": "GDC", "title": GDC_TITLE, "goals": [{"number": n, "title": t} for n, t in GDC_OBJECTIVES]}
 
 
-@pytest.fixture
-async def year(client):
-    return (await client.get("/api/editions/current")).json()["year"]
-
-
-@pytest.fixture
-async def staff(app, client):
-    async with await signed_in(app, "staff@example.org", roles=("staff",)) as api:
-        yield api
-
-
-async def post_form(api, url: str, pairs: list[tuple[str, str]]):
-    token = await api.csrf()
-    return await api.request("POST", url, csrf=False, content=urlencode(pairs + [("_csrf_token", token)]),
-                             headers={"content-type": "application/x-www-form-urlencoded"})
 
 
 async def frameworks(client, year) -> dict:
@@ -233,11 +217,11 @@ async def test_the_form_has_a_fieldset_per_framework_and_saves_its_checkboxes(ap
         assert "Good health and well-being" in form.text
         pairs = [("category", "C7.4"), ("title", "Form project"), ("action", "save"), ("sdgs", "3"),
                  ("goal", "GDC-2"), ("goal", "GDC-5")]
-        saved = await post_form(owner, "/nominations/new", pairs)
+        saved = await owner.post_form("/nominations/new", pairs)
         assert saved.status_code == 303, saved.text
         mine = (await owner.get("/api/nominations/mine")).json()["items"][0]
         assert mine["goals"] == {"GDC": [2, 5]} and mine["sdgs"] == [3]
-        bad = await post_form(owner, "/nominations/new", [("category", "C1"), ("title", "Bad"), ("action", "save"),
+        bad = await owner.post_form("/nominations/new", [("category", "C1"), ("title", "Bad"), ("action", "save"),
                                                           ("goal", "GDC-9")])
         assert bad.status_code == 422 and "Choose goals of GDC" in bad.text
 
@@ -295,17 +279,17 @@ def gdc_form(**changes) -> list[tuple[str, str]]:
 async def test_staff_add_edit_and_remove_a_framework_from_the_edition_page(client, staff, year):
     page = await staff.get(f"/staff/editions/{year}")
     assert "Goal frameworks" in page.text and 'action="/staff/editions/%d/frameworks"' % year in page.text
-    added = await post_form(staff, f"/staff/editions/{year}/frameworks", gdc_form())
+    added = await staff.post_form(f"/staff/editions/{year}/frameworks", gdc_form())
     assert added.status_code == 303 and "saved=framework" in added.headers["location"]
     assert [g["number"] for g in (await frameworks(client, year))["GDC"]["goals"]] == [1, 2, 3, 4, 5]
     page = await staff.get(f"/staff/editions/{year}?saved=framework")
     assert "5 Enhance international governance of AI for the benefit of humanity" in page.text
     assert "Goal framework GDC added" in page.text
-    edited = await post_form(staff, f"/staff/editions/{year}/frameworks/GDC",
+    edited = await staff.post_form(f"/staff/editions/{year}/frameworks/GDC",
                              [("title", "GDC"), ("goals", "1. First\n2) Second\n\n7 Seventh")])
     assert edited.status_code == 303, edited.text
     assert [g["title"] for g in (await frameworks(client, year))["GDC"]["goals"]] == ["First", "Second", "Seventh"]
-    removed = await post_form(staff, f"/staff/editions/{year}/frameworks/GDC/delete", [])
+    removed = await staff.post_form(f"/staff/editions/{year}/frameworks/GDC/delete", [])
     assert removed.status_code == 303 and list(await frameworks(client, year)) == ["SDG"]
 
 
@@ -318,7 +302,7 @@ async def test_staff_add_edit_and_remove_a_framework_from_the_edition_page(clien
     ({"title": ""}, "This field is required"),
 ])
 async def test_a_bad_framework_form_says_why_and_writes_nothing(client, staff, year, changes, message):
-    response = await post_form(staff, f"/staff/editions/{year}/frameworks", gdc_form(**changes))
+    response = await staff.post_form(f"/staff/editions/{year}/frameworks", gdc_form(**changes))
     assert response.status_code in (409, 422), response.text
     assert message in response.text and 'aria-invalid="true"' in response.text
     assert list(await frameworks(client, year)) == ["SDG"]
@@ -327,7 +311,7 @@ async def test_a_bad_framework_form_says_why_and_writes_nothing(client, staff, y
 async def test_the_page_refuses_to_remove_a_framework_in_use(app, client, staff, year):
     await with_gdc(staff, year)
     owner, _nid = await submitted_project(app, "owner@example.org", goals={"GDC": [4]})
-    response = await post_form(staff, f"/staff/editions/{year}/frameworks/GDC/delete", [])
+    response = await staff.post_form(f"/staff/editions/{year}/frameworks/GDC/delete", [])
     assert response.status_code == 409 and "cannot be removed" in response.text
     assert "GDC" in await frameworks(client, year)
     await owner.__aexit__()

@@ -20,17 +20,6 @@ from tests.factories import project, signed_in
 from tests.prizes.test_frameworks import GDC, frameworks, with_gdc
 
 
-@pytest.fixture
-async def year(client):
-    return (await client.get("/api/editions/current")).json()["year"]
-
-
-@pytest.fixture
-async def staff(app, client):
-    async with await signed_in(app, "staff@example.org", roles=("staff",)) as api:
-        yield api
-
-
 async def chosen() -> list[tuple[str, int]]:
     rows = await NominationGoal.select(NominationGoal.goal.framework.code.as_alias("code"),
                                        NominationGoal.goal.number.as_alias("number"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from urllib.parse import urlencode
 
 import pytest
 
@@ -28,22 +27,18 @@ async def owner(app, client):
         yield api
 
 
-async def post_form(api, url: str, pairs: list[tuple[str, str]]):
-    token = await api.csrf()
-    return await api.request("POST", url, csrf=False, content=urlencode(pairs + [("_csrf_token", token)]),
-                             headers={"content-type": "application/x-www-form-urlencoded"})
 
 
 async def test_a_mistake_is_shown_next_to_its_field_and_the_corrected_form_submits(owner):
     body = project(short_description=words_text(90))
-    response = await post_form(owner, "/nominations/new", form_of(body))
+    response = await owner.post_form("/nominations/new", form_of(body))
     assert response.status_code == 422
     page = response.text
     assert 'id="f-short_description-error"' in page and "Write 150 to 200 words (now 90)" in page
     assert 'aria-invalid="true"' in page
     assert await Nomination.count() == 1  # the draft was kept
     nid = str((await Nomination.select(Nomination.id).first())["id"])
-    fixed = await post_form(owner, f"/nominations/{nid}/edit", form_of(project()))
+    fixed = await owner.post_form(f"/nominations/{nid}/edit", form_of(project()))
     assert fixed.status_code == 303 and fixed.headers["location"] == f"/nominations/{nid}/receipt"
     receipt = await owner.get(fixed.headers["location"])
     assert "Project submitted" in receipt.text and nid in receipt.text
@@ -52,7 +47,7 @@ async def test_a_mistake_is_shown_next_to_its_field_and_the_corrected_form_submi
 
 
 async def test_saving_a_draft_keeps_what_was_typed(owner):
-    response = await post_form(owner, "/nominations/new", [("category", "C3"), ("title", "Half done"), ("action", "save")])
+    response = await owner.post_form("/nominations/new", [("category", "C3"), ("title", "Half done"), ("action", "save")])
     assert response.status_code == 303
     page = await owner.get(response.headers["location"])
     assert 'value="Half done"' in page.text and "Your draft was saved." in page.text
