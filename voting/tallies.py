@@ -149,6 +149,11 @@ class Mark:
 Progress = Callable[[str], None]
 
 
+def _apply_call(year: int, code: str, mode: str, marks: Sequence[Mark]) -> tuple[list[str], list[str]]:
+    """The keys and arguments of one _APPLY call: marks of one slot."""
+    return tally_keys(year, code).all(), [mode, *(arg for mark in marks for arg in mark.args())]
+
+
 class TallyStore:
     def __init__(self, redis: Redis, sweep_grace: timedelta = SWEEP_GRACE) -> None:
         self.redis = redis
@@ -173,36 +178,14 @@ class TallyStore:
         slots: dict[tuple[int, str, str], list[Mark]] = defaultdict(list)
         for year, code, mode, mark in items:
             slots[(year, code, mode)].append(mark)
-        calls = []
-        for (year, code, mode), marks in slots.items():
-            args = [mode]
-            for mark in marks:
-                args.extend(mark.args())
-            calls.append((tally_keys(year, code).all(), args))
+        calls = [_apply_call(year, code, mode, marks) for (year, code, mode), marks in slots.items()]
         states = dict(zip(slots, (int(state) for state in await self._scripts(self._apply, calls))))
         return [states[(year, code, mode)] for year, code, mode, _mark in items]
 
-    async def apply(self, year: int, code: str, mode: str, marks: Sequence[Mark]) -> int:
-        """Apply marks to one slot, idempotently; returns the slot's state (see _APPLY)."""
-        state = LIVE
-        keys = tally_keys(year, code).all()
-        for start in range(0, len(marks), BATCH):
-            args = [mode]
-            for mark in marks[start : start + BATCH]:
-                args.extend(mark.args())
-            state = max(state, int(await self._apply(keys=keys, args=args)))
-        return state
-
     async def apply_many(self, year: int, mode: str, marks: dict[str, list[Mark]]) -> int:
         """Apply marks to several slots, a few script calls per round trip."""
-        calls = []
-        for code, items in marks.items():
-            keys = tally_keys(year, code).all()
-            for start in range(0, len(items), BATCH):
-                args = [mode]
-                for mark in items[start : start + BATCH]:
-                    args.extend(mark.args())
-                calls.append((keys, args))
+        calls = [_apply_call(year, code, mode, items[start : start + BATCH])
+                 for code, items in marks.items() for start in range(0, len(items), BATCH)]
         state = LIVE
         for start in range(0, len(calls), PIPELINE_CALLS):
             results = await self._scripts(self._apply, calls[start : start + PIPELINE_CALLS])
