@@ -84,13 +84,13 @@ async def test_sessions_live_on_every_node_and_end_everywhere(app, client, redis
     """Sign-ins whose session keys land on every master; each session works, signing out
     ends it, and the store's delete_all (a SCAN on one server) reaches every node."""
     browsers = []
-    for i in range(12):
-        browsers.append(await voter(app, f"s{i}@example.org"))
+    for i in range(40):
+        browsers.append(await voter(app, f"s{i}@example.org", client_ip=f"198.51.{i}.1"))
     for api in browsers:
         assert (await api.get("/api/me")).json()["email"].startswith("s")
     masters = {redis_cluster.master_of(key_slot(f"prizes:session:{api.http.cookies[SESSION_COOKIE]}".encode()))
                for api in browsers}
-    assert len(masters) == 3, masters  # 12 random ids on 3 masters: all of them (1 in 10^5 not)
+    assert len(masters) == 3, masters  # 40 random ids on 3 masters: all of them (3·(2/3)^40, 1 in 3·10^6, not)
     assert (await browsers[0].delete("/api/session")).status_code == 204
     assert (await browsers[0].get("/api/me")).status_code == 401
     assert (await browsers[1].get("/api/me")).status_code == 200
