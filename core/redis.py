@@ -292,7 +292,10 @@ class SessionStore(RedisStore):
 
     async def _read_many(self, keys: list[str]) -> list[bytes | None]:
         if isinstance(self._redis, RedisCluster):
-            return await self._redis.mget_nonatomic(keys)
+            # One GET a key, each riding out a failover (PatientRedisCluster): redis-py's
+            # mget_nonatomic pins each slot's node before it runs, so a retry after a failover
+            # would ask the dead master again.
+            return list(await asyncio.gather(*(self._redis.get(key) for key in keys)))
         return await self._redis.mget(keys)
 
     async def delete_all(self) -> None:
