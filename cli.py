@@ -89,7 +89,7 @@ def cmd_serve(args, settings: Settings) -> int:
           f"{'embedded Redis' if embedded else 'Redis at REDIS_URL'})", file=sys.stderr, flush=True)
     try:
         Granian(
-            "main:create_app",
+            "main:served_app",
             factory=True,
             address=args.host,
             port=args.port,

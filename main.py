@@ -53,6 +53,7 @@ from core.mail import MailWorker
 from core.pagecache import PageCache
 from core.ratelimit import RateLimiter
 from core.redis import EmbeddedRedis, close_client, make_client, session_store
+from core.runtime import tune_collector
 from core.settings import Settings
 from core.tasks import every, stop_all
 from core.templating import STATIC_DIR, template_config
@@ -277,6 +278,14 @@ def create_app(settings: Settings | None = None, *, nomination_access: Nominatio
         ),
         debug=False,
     )
+
+
+def served_app() -> Litestar:
+    """The app as each granian worker of `main.py serve` runs it: `create_app()`, and once its
+    start-up is done, the collector tuned for a long-running server (core/runtime.py)."""
+    app = create_app()
+    app.on_startup.append(lambda _app: tune_collector())
+    return app
 
 
 if __name__ == "__main__":

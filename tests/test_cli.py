@@ -14,7 +14,7 @@ from accounts.tables import User, UserRole
 from core.tables import AuditEntry
 from core.clock import utcnow
 from prizes.editions.tables import Edition, EditionPhase
-from tests.servers import _env, _main, serving
+from tests.servers import ROOT, _env, _main, serving
 
 
 
@@ -85,6 +85,32 @@ def test_the_default_command_serves_a_fresh_installation_on_the_embedded_default
         assert (tmp_path / "var" / "redis" / "redis.sock").exists()
     assert process.returncode == 0
     assert not (tmp_path / "var" / "redis" / "redis.sock").exists()
+
+
+def test_a_served_worker_freezes_what_start_up_made_and_spaces_out_the_collections(database):
+    """`main.py serve` runs main:served_app in each worker; once started, its objects are out of
+    the collector's sight (gc.freeze) and generation 0 waits for 50,000 allocations."""
+    import json
+    import subprocess
+    import sys
+
+    from core.runtime import SERVING_THRESHOLDS
+
+    script = ("import gc, json, main\n"
+              "from litestar.testing import TestClient\n"
+              "app = main.served_app()\n"
+              "before = [gc.get_freeze_count(), gc.get_threshold()]\n"
+              "with TestClient(app) as client:\n"
+              "    assert client.get('/api/editions/current').status_code == 200\n"
+              "    print(json.dumps([before, [gc.get_freeze_count(), gc.get_threshold()]]))\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=_env(), capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    (frozen_before, thresholds_before), (frozen_after, thresholds_after) = json.loads(result.stdout.splitlines()[-1])
+    assert frozen_before == 0 and tuple(thresholds_before) != SERVING_THRESHOLDS
+    assert frozen_after > 10_000  # the app's routes, models, templates...
+    assert tuple(thresholds_after) == SERVING_THRESHOLDS
+    assert "main:served_app" in (ROOT / "cli.py").read_text()  # what granian is told to run
 
 
 async def test_several_workers_move_the_phase_exactly_once(client, redis_url):
