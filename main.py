@@ -94,6 +94,7 @@ from reports.book import CurrentBooks
 from reports.console.api import AuditApiController, StatisticsApiController
 from reports.console.pages import StaffConsoleController
 from reports.console.people import StaffPeoplePagesController
+from reports.serving import BookFiles
 from reports.jobs import BookJobs
 from reports.exporters import missing_pdf_fonts
 from voting.controllers import (
@@ -195,7 +196,7 @@ def create_app(settings: Settings | None = None, *, nomination_access: Nominatio
             if embedded is not None:
                 await asyncio.to_thread(embedded.stop)
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             SessionApiController,
             MeApiController,
@@ -278,6 +279,9 @@ def create_app(settings: Settings | None = None, *, nomination_access: Nominatio
         ),
         debug=False,
     )
+    # The published book's current files, answered before routing (reports/serving.py).
+    app.asgi_handler = BookFiles(app.asgi_handler, current_books)
+    return app
 
 
 def served_app() -> Litestar:

@@ -12,7 +12,9 @@ projects, 90 laureates with a photo each, at least 200,000 votes (inserted in bu
 through HTTP) and the book built. The server runs with the production defaults (page cache
 on). wrk (`apt-get install -y wrk`; installed by the bench when missing, and it says so)
 loads each page in turn; the bench prints requests/s, p50, p99 and the ratio to
-`GET /api/editions/current`, and exits non-zero when any answer was not 200 or 304.
+`GET /api/editions/current`, and exits non-zero when any answer was not 200 or 304. For
+reference it then loads the same built PDF from granian's own static-file route (no Python
+app, as many workers): what a static file of that size costs on this machine.
 """
 
 from __future__ import annotations
@@ -195,7 +197,54 @@ def run(engine: str, args) -> tuple[list, bool]:
                 failed = failed or result.errors > 0
                 results.append(result)
                 drain(base)
+            reference = static_reference(env, facts["year"], workers, args)
+            if reference is not None:
+                results.insert(-1, reference)
             return results, failed
+
+
+async def nothing(scope, receive, send) -> None:
+    """The app of the static-file reference: granian answers /static itself."""
+    if scope["type"] == "http":
+        await send({"type": "http.response.start", "status": 404, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+
+def static_reference(env: dict[str, str], year: int, workers: int, args):
+    """The same built PDF from granian's own static-file route (Rust, no Python app), as many
+    workers: what "the cost of a static file" is for these bytes on this machine."""
+    from reports.book import book_filename
+    from tests.servers import free_port, stop
+
+    folder = Path(env["PRIZES_VAR_DIR"]) / "reports" / str(year)
+    name = book_filename(year, "pdf")
+    if not (folder / name).is_file():
+        log(f"no built PDF under {folder}: no static-file reference")
+        return None
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "granian", "--interface", "asgi", "--workers", str(workers), "--port", str(port),
+         "--static-path-route", "/static", "--static-path-mount", str(folder), "bench.pages:nothing"],
+        cwd=Path(__file__).resolve().parent.parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        import httpx
+
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/static/{name}", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        size = httpx.get(f"{base}/static/{name}").num_bytes_downloaded
+        headers = (f"Accept-Encoding: {args.accept_encoding}",) if args.accept_encoding else ()
+        if args.warmup:
+            run_wrk(base, "", f"/static/{name}", args.connections, args.threads, args.warmup, size, headers)
+        return run_wrk(base, "same PDF, static server", f"/static/{name}", args.connections, args.threads,
+                       args.duration, size, headers)
+    finally:
+        stop(process)
 
 
 def report(engine: str, results: list, args) -> None:

@@ -19,7 +19,6 @@ from litestar.response import File, Redirect, Template
 from accounts.guards import current_user, requires_staff, requires_user
 from core import audit
 from core.i18n import gettext as _
-from core.pagecache import etag_matches
 from core.templating import page_context
 from core.schemas import Year
 from prizes.editions import queries
@@ -27,10 +26,9 @@ from prizes.results import queries as results
 from reports.book import BuiltBook, CurrentBooks, book_html, load_book
 from reports.certificates import certificate_file
 from reports.jobs import BookJobs
+from reports.serving import book_headers, stored_answer
 
 RETRY_SECONDS = 20
-# The served HTML book runs nothing and loads only its own photos.
-BOOK_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
 
 def jobs_of(request: Request) -> BookJobs:
@@ -39,11 +37,6 @@ def jobs_of(request: Request) -> BookJobs:
 
 def books_of(request: Request) -> CurrentBooks:
     return request.app.state["current_books"]
-
-
-def _cache_headers(published: bool) -> dict[str, str]:
-    # short-lived in shared caches: a change of the data makes a new book (see CurrentBooks)
-    return {"Cache-Control": "public, max-age=1, stale-while-revalidate=1" if published else "private, no-store"}
 
 
 async def _book(request: Request, year: int) -> tuple[BuiltBook, bool]:
@@ -57,58 +50,12 @@ async def _book(request: Request, year: int) -> tuple[BuiltBook, bool]:
     return await load_book(year, jobs_of(request).media_dir), False
 
 
-class _PathSend:
-    """An answer whose body the server reads from the file itself when it can (the ASGI
-    `http.response.pathsend` extension, which granian has), else the bytes in memory."""
-
-    def __init__(self, response, path: str) -> None:
-        self.response, self.path = response, path
-
-    async def __call__(self, scope, receive, send) -> None:
-        if "http.response.pathsend" not in (scope.get("extensions") or {}) or self.response.is_head_response:
-            await self.response(scope, receive, send)
-            return
-        await self.response.start_response(send=send)
-        await send({"type": "http.response.pathsend", "path": self.path})
-        await self.response.after_response()
-
-
-class StoredFile(Response):
-    """A stored file's bytes (hence its Content-Length), sent from the file where possible."""
-
-    def __init__(self, body: bytes, path, **kwargs) -> None:
-        super().__init__(body, **kwargs)
-        self.path = str(path)
-
-    def to_asgi_response(self, *args, **kwargs):
-        return _PathSend(super().to_asgi_response(*args, **kwargs), self.path)
-
-
-def _accepts_gzip(request: Request) -> bool:
-    for part in request.headers.get("accept-encoding", "").lower().split(","):
-        coding, _sep, params = part.strip().partition(";")
-        if coding.strip() == "gzip":
-            return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
-    return False
-
-
-async def _stored(request: Request, path, media_type: str, filename: str, headers: dict[str, str],
-                  compressible: bool = False) -> Response:
-    """A stored book file as a static file server would answer it: from memory, with a strong
-    ETag (304 on a matching If-None-Match) and, for text, gzip when the client takes it."""
-    gzipped = compressible and _accepts_gzip(request)
-    body, etag = await books_of(request).body(path, gzipped)
-    headers = {**headers, "ETag": etag, "Content-Disposition": f'inline; filename="{filename}"'}
-    if compressible:
-        headers["Vary"] = "Accept-Encoding"
-    if gzipped:
-        headers["Content-Encoding"] = "gzip"
-    if etag_matches(request.headers.get("if-none-match", "").encode("latin-1"), etag.encode()):
-        return Response(b"", status_code=304, headers={k: v for k, v in headers.items()
-                                                      if k in ("ETag", "Cache-Control", "Vary")})
-    if gzipped:  # the gzip is in memory only
-        return Response(body, media_type=media_type, headers=headers)
-    return StoredFile(body, path, media_type=media_type, headers=headers)
+async def _stored(request: Request, year: int, path, kind: str, published: bool) -> Response:
+    answer = await stored_answer(books_of(request), path, kind, book_headers(year, kind, published),
+                                 if_none_match=request.headers.get("if-none-match", ""),
+                                 accept_encoding=request.headers.get("accept-encoding", ""))
+    headers = dict(answer.headers)
+    return Response(answer.body, status_code=answer.status, media_type=headers.pop("Content-Type", None), headers=headers)
 
 
 class ReportsController(Controller):
@@ -119,8 +66,6 @@ class ReportsController(Controller):
     async def html(self, request: Request, year: Year) -> Response:
         built, published = await _book(request, year)
         jobs = jobs_of(request)
-        headers = {**_cache_headers(published), "Content-Security-Policy": BOOK_CSP,
-                   "X-Content-Type-Options": "nosniff"}
         stored = books_of(request).current_file(year, "html", built.stamp)
         if stored is None:
             async with _html_lock(year):  # one render per change in this process
@@ -128,8 +73,7 @@ class ReportsController(Controller):
                 if stored is None:
                     html = await asyncio.to_thread(book_html, built.book)
                     stored = jobs.store.save(year, "html", html.encode("utf-8"), built.stamp)
-        return await _stored(request, stored, "text/html; charset=utf-8", f"wsis-prizes-{year}-success-stories.html",
-                             headers, compressible=True)
+        return await _stored(request, year, stored, "html", published)
 
     @get("/{year:int}/success-stories.pdf", summary="The Success Stories book (PDF); public once published")
     async def pdf(self, request: Request, year: Year) -> Response:
@@ -138,8 +82,7 @@ class ReportsController(Controller):
         jobs = jobs_of(request)
         stored = books_of(request).current_file(year, "pdf", built.stamp)
         if stored is not None:
-            return await _stored(request, stored, "application/pdf", f"wsis-prizes-{year}-success-stories.pdf",
-                                 {**_cache_headers(published), "X-Content-Type-Options": "nosniff"})
+            return await _stored(request, year, stored, "pdf", published)
         # A reader starts at most one build of this book (its stamp); staff may start more.
         await jobs.start(year, user.email if user else "a reader", stamp=None if user and user.is_staff else built.stamp)
         return Template("reports/preparing.html", status_code=503, context=page_context(

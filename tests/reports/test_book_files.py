@@ -108,29 +108,55 @@ async def test_the_stored_book_answers_like_a_static_file_etag_304_and_gzip(app,
                              headers={"If-None-Match": etag, "Accept-Encoding": "identity"})).status_code == 200
 
 
-async def test_a_server_with_pathsend_is_given_the_stored_file_to_send(app, client):
-    """Under granian (the ASGI `http.response.pathsend` extension) the app hands the stored
-    book's path to the server instead of its bytes; the length matches the file."""
+async def test_a_published_built_book_is_answered_before_the_router_and_the_rest_goes_on(app, client):
+    """reports/serving.py: the current file of a published book is answered in front of the
+    router (the security headers still added, HEAD answered too); a book not built, a stale
+    one, an unpublished year go on to the app."""
     async with await signed_in(app, "staff@example.org", roles=("staff",)) as staff:
-        year, _winner = await published_edition(app, staff)
-    html = await client.get(f"/reports/{year}/success-stories.html", headers={"Accept-Encoding": "identity"})
-    assert html.status_code == 200
-    path = app.state["books"].store.path(year, "html")
-    messages: list[dict] = []
+        year, winner = await published_edition(app, staff)
+        layer = app.asgi_handler
+        reached: list[tuple[str, str]] = []
+        router = layer.app
 
-    async def receive():
-        return {"type": "http.request", "body": b"", "more_body": False}
+        async def recording(scope, receive, send):
+            reached.append((scope["method"], scope["path"]))
+            await router(scope, receive, send)
 
-    async def send(message):
-        messages.append(message)
+        layer.app = recording
+        try:
+            html = f"/reports/{year}/success-stories.html"
+            assert (await client.get(html)).status_code == 200  # rendered by the handler, then stored
+            assert reached == [("GET", html)]
+            reached.clear()
+            kept = await client.get(html, headers={"Accept-Encoding": "gzip"})
+            assert kept.status_code == 200 and "Clinic records" in kept.text and reached == []
+            assert kept.headers["content-encoding"] == "gzip" and kept.headers["cache-control"].startswith("public")
+            assert kept.headers["content-security-policy"].startswith("default-src 'none'")
+            assert "permissions-policy" in kept.headers and "set-cookie" not in kept.headers
+            assert int(kept.headers["content-length"]) == kept.num_bytes_downloaded
+            same = await client.get(html, headers={"Accept-Encoding": "gzip", "If-None-Match": kept.headers["etag"]})
+            assert same.status_code == 304 and same.content == b"" and reached == []
+            head = await client.request("HEAD", html, headers={"Accept-Encoding": "gzip"})
+            assert head.status_code == 200 and head.content == b"" and reached == []
+            assert head.headers["content-length"] == kept.headers["content-length"]
 
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-             "path": f"/reports/{year}/success-stories.html", "raw_path": b"", "query_string": b"", "root_path": "",
-             "headers": [(b"host", b"test"), (b"accept-encoding", b"identity")], "client": ("127.0.0.1", 1), "server": ("test", 80),
-             "extensions": {"http.response.pathsend": {}}, "state": {}}
-    await app(scope, receive, send)
-    start, body = messages[0], messages[1:]
-    assert start["status"] == 200, messages
-    assert dict(start["headers"])[b"content-length"] == str(len(path.read_bytes())).encode() == str(
-        len(html.content)).encode()
-    assert body == [{"type": "http.response.pathsend", "path": str(path)}]
+            pdf = f"/reports/{year}/success-stories.pdf"
+            assert (await client.get(pdf)).status_code == 503 and reached == [("GET", pdf)]  # not built: the one build
+            await app.state["books"].wait(year)
+            reached.clear()
+            built = await client.get(pdf)
+            assert built.status_code == 200 and built.content.startswith(b"%PDF") and reached == []
+            assert built.headers["content-type"] == "application/pdf" and "vary" not in built.headers
+
+            # a change the book shows: the kept files are stale, the app renders the new book
+            photo = await staff.post(f"/api/nominations/{winner}/images", files={"file": ("a.png", PNG, "image/png")},
+                                     data={"credit": "Photo: A. Odhiambo", "caption": "At work"})
+            assert photo.status_code == 201, photo.text
+            reached.clear()
+            fresh = await client.get(html)
+            assert photo.json()["id"] in fresh.text and reached == [("GET", html)]
+            assert (await client.get(pdf)).status_code == 503  # the stale PDF is never served
+            unknown = f"/reports/{year + 1}/success-stories.html"
+            assert (await client.get(unknown)).status_code == 404 and reached[-1] == ("GET", unknown)
+        finally:
+            layer.app = router
