@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from core.settings import Settings
+from tests.conftest import ENGINE
 from tests.servers import free_port, serving
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -48,14 +49,22 @@ AXE_JS = _axe_script()
 
 
 def pytest_collection_modifyitems(config, items):
-    """Every test under tests/browser is a browser test; without Chromium they are skipped."""
+    """Every test under tests/browser is a browser test; without Chromium they are skipped.
+    They run in one pass of `python -m tests`, the embedded one (which always runs): what they
+    check — pages, forms, keyboard, axe-core — is the same on either engine, and what each page
+    does to the data is tested on both by the page and API tests. That saves CI about four
+    minutes; PRIZES_TEST_BROWSER_ON_POSTGRES=1 runs them in the PostgreSQL pass too."""
     here = Path(__file__).resolve().parent
     skip = pytest.mark.skip(reason=SKIP_REASON)
+    once = pytest.mark.skip(reason="browser tests run in the embedded pass (PRIZES_TEST_BROWSER_ON_POSTGRES=1: here too)")
+    in_this_pass = ENGINE != "postgres" or os.environ.get("PRIZES_TEST_BROWSER_ON_POSTGRES") == "1"
     for item in items:
         if here in Path(str(item.fspath)).resolve().parents:
             item.add_marker(pytest.mark.browser)
             if not CHROMIUM.exists():
                 item.add_marker(skip)
+            elif not in_this_pass:
+                item.add_marker(once)
 
 
 @pytest.fixture(scope="package")
