@@ -18,6 +18,7 @@ of the trivial endpoint this way, 0.49 through the handler.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,43 +79,79 @@ async def stored_answer(books: CurrentBooks, path: Path, kind: str, headers: dic
     return Answer(200, {**headers, "Content-Type": media_type}, body)
 
 
+@dataclass(frozen=True)
+class _Ready:
+    """A published book file's answer, its headers already encoded, for one public version
+    and while the file is the same (modification time and size)."""
+
+    version: str
+    path: Path
+    identity: tuple[int, int]
+    etag: bytes
+    ok: list[tuple[bytes, bytes]]
+    not_modified: list[tuple[bytes, bytes]]
+    body: bytes
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    info = os.stat(path)
+    return info.st_mtime_ns, info.st_size
+
+
+def _encoded(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+
+
 class BookFiles:
     """The ASGI layer in front of the router (see the module's text)."""
 
     def __init__(self, app, books: CurrentBooks) -> None:
         self.app, self.books = app, books
+        self._kept: dict[tuple[int, str, bool], _Ready] = {}
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
             match = BOOK_PATH.fullmatch(scope["path"])
             if match is not None:
-                answer = await self._published(int(match["year"]), match["kind"], scope["headers"])
-                if answer is not None:
-                    await _send(answer, send, head=scope["method"] == "HEAD")
+                if_none_match, accept_encoding = b"", ""
+                for name, value in scope["headers"]:
+                    if name == b"if-none-match":
+                        if_none_match = value
+                    elif name == b"accept-encoding":
+                        accept_encoding = value.decode("latin-1")
+                kind = match["kind"]
+                ready = await self._ready(int(match["year"]), kind, KINDS[kind][1] and accepts_gzip(accept_encoding))
+                if ready is not None:
+                    if if_none_match and etag_matches(if_none_match, ready.etag):
+                        await send({"type": "http.response.start", "status": 304, "headers": ready.not_modified})
+                        await send({"type": "http.response.body", "body": b""})
+                    else:
+                        await send({"type": "http.response.start", "status": 200, "headers": ready.ok})
+                        await send({"type": "http.response.body",
+                                    "body": b"" if scope["method"] == "HEAD" else ready.body})
                     return
         await self.app(scope, receive, send)
 
-    async def _published(self, year: int, kind: str, raw_headers) -> Answer | None:
+    async def _ready(self, year: int, kind: str, gzipped: bool) -> _Ready | None:
         try:
+            version = await self.books.version.current()
+            key = (year, kind, gzipped)
+            ready = self._kept.get(key)
+            if ready is not None and ready.version == version and _identity(ready.path) == ready.identity:
+                return ready
             built = await self.books.published(year)
             path = self.books.current_file(year, kind, built.stamp) if built is not None else None
             if path is None:
                 return None
-            wanted = {b"if-none-match": "", b"accept-encoding": ""}
-            for name, value in raw_headers:
-                if name in wanted:
-                    wanted[name] = value.decode("latin-1")
-            return await stored_answer(self.books, path, kind, book_headers(year, kind, True),
-                                       if_none_match=wanted[b"if-none-match"],
-                                       accept_encoding=wanted[b"accept-encoding"])
+            identity = _identity(path)
+            answer = await stored_answer(self.books, path, kind, book_headers(year, kind, True), if_none_match="",
+                                         accept_encoding="gzip" if gzipped else "identity")
+            ok = _encoded(answer.headers) + [(b"content-length", str(len(answer.body)).encode())]
+            not_modified = _encoded({k: v for k, v in answer.headers.items() if k in ("ETag", "Cache-Control", "Vary")})
+            ready = _Ready(version, path, identity, answer.headers["ETag"].encode(), ok, not_modified, answer.body)
+            if _identity(path) == identity:  # not rewritten while it was read
+                self._kept[key] = ready
+            return ready
         except Exception:  # e.g. Redis or the file gone: the app answers, with its own error handling
             log.debug("book %s %s left to the app", year, kind, exc_info=True)
             return None
-
-
-async def _send(answer: Answer, send, head: bool) -> None:
-    headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.items()]
-    if answer.status != 304:
-        headers.append((b"content-length", str(len(answer.body)).encode()))
-    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
-    await send({"type": "http.response.body", "body": b"" if head else answer.body})
