@@ -4,16 +4,17 @@
 `CurrentBooks.body`), a strong ETag and 304 on a matching `If-None-Match`, and for the HTML a
 gzip when the client takes it (`Vary: Accept-Encoding`).
 
-`BookFiles` answers `GET /reports/{year}/success-stories.html|.pdf` of a *published* book whose
-current file this process knows before the request reaches the router (it wraps the app's
-`asgi_handler`, so Litestar's `before_send` hooks, the security headers, still run): no
-routing, middleware, session or handler, only what the answer needs — the public version
-(core/freshness.py, which every change the book shows bumps), one dictionary lookup and one
-stat (HEAD too, which the handlers do not take). Everything else — a book not published (404 but for staff's preview), a file not
-built or stale for the current data (the handler renders or starts the one build), a year out
-of range — goes on to the app unchanged. Each published file's answer is kept with its headers
-encoded, for the public version and while the file is the same. Measured with bench/pages.py:
-the 1.2 MB PDF at 0.75–0.79 of the trivial endpoint this way, 0.49 through the handler.
+`BookFiles` answers `GET` and `HEAD /reports/{year}/success-stories.html|.pdf` of a *published*
+book whose current file this process knows before the request reaches the router (it wraps
+the app's `asgi_handler`, so Litestar's `before_send` hooks, the security headers, still run;
+the handlers themselves take no HEAD): no routing, middleware, session or handler, only what
+the answer needs — the public version (core/freshness.py, which every change the book shows
+bumps), one dictionary lookup and one stat. Each published file's answer is kept with its
+headers encoded, for the public version and while the file is the same. Everything else — a
+book not published (404 but for staff's preview), a file not built or stale for the current
+data (the handler renders the HTML or starts the one build of the PDF), a year out of range —
+goes on to the app unchanged. Measured with bench/pages.py: the 1.2 MB PDF at 0.75–0.79 of
+the trivial endpoint this way, 0.49 through the handler.
 """
 
 from __future__ import annotations
