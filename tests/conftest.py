@@ -146,6 +146,26 @@ async def client(app):
         yield api
 
 
+# The two signed-in clients most tests need; a test folder whose addresses matter overrides
+# them (tests/judging/conftest.py, tests/prizes/test_publication.py).
+@pytest.fixture
+async def owner(app, client):
+    """A new account without a role, owner@example.org, signed in: it submits the projects."""
+    from tests.factories import signed_in
+
+    async with await signed_in(app, "owner@example.org") as api:
+        yield api
+
+
+@pytest.fixture
+async def staff(app, client):
+    """A new staff account, staff@example.org, signed in."""
+    from tests.factories import signed_in
+
+    async with await signed_in(app, "staff@example.org", roles=("staff",)) as api:
+        yield api
+
+
 @pytest.fixture
 def var_dir() -> Path:
     return Settings.from_env().var_dir

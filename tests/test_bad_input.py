@@ -7,7 +7,6 @@ import pytest
 
 from core.tables import AuditEntry
 from prizes.editions.tables import Category
-from tests.factories import signed_in
 
 HOSTILE = [
     '<script>alert("x")</script>',
@@ -16,12 +15,6 @@ HOSTILE = [
     "'; DROP TABLE edition; --",
     "{{ 7*7 }} {% raw %}",
 ]
-
-
-@pytest.fixture
-async def staff(app, client):
-    async with await signed_in(app, "staff@example.org", roles=("staff",)) as api:
-        yield api
 
 
 async def _year(client) -> int:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import signed_in
-
 HUGE = "92758796548418758277857280"
 FOUND_BY_THE_FUZZER = [
     f"/api/editions/{HUGE}",
@@ -23,12 +21,6 @@ FOUND_BY_THE_FUZZER = [
     f"/api/votes/mine?year={HUGE}",
     f"/api/editions/{HUGE}/tallies",
 ]
-
-
-@pytest.fixture
-async def staff(app, client):
-    async with await signed_in(app, "staff@example.org", roles=("staff",)) as api:
-        yield api
 
 
 @pytest.mark.parametrize("url", FOUND_BY_THE_FUZZER)

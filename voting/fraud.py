@@ -122,9 +122,12 @@ async def _titles(edition_id: int) -> dict[str, tuple[str, str]]:
     return {str(r["id"]): (r["title"], r["category.code"]) for r in rows}
 
 
-def _base(kind: str, sid: str) -> dict:
+def _signal(kind: str, sid: str, rows: list[dict], summary: str, **definition) -> dict:
+    """A signal as staff review it: what it stands for (`definition`: nomination_id, title,
+    category, network or domain; the others None), what its votes `rows` add up to, and its
+    sentence."""
     return {"id": sid, "kind": kind, "nomination_id": None, "title": None, "category": None, "network": None,
-            "domain": None}
+            "domain": None, **_summary(rows), **definition, "summary": summary}
 
 
 async def signals(edition: VotingEdition) -> list[dict]:
@@ -137,12 +140,12 @@ async def signals(edition: VotingEdition) -> list[dict]:
         start, end = _bucket_window(burst.bucket)
         rows = await _vote_rows((Vote.nomination == UUID(burst.nomination_id)) & (Vote.cast_at >= start) & (Vote.cast_at < end))
         title, category = titles.get(burst.nomination_id, ("", ""))
-        item = _base("burst", signal_id("burst", year, burst.nomination_id, burst.bucket))
-        item.update(_summary(rows), nomination_id=burst.nomination_id, title=title, category=category,
-                    summary=ngettext("%(num)d vote in one hour for “%(title)s”, against its usual %(baseline)s an hour",
-                                     "%(num)d votes in one hour for “%(title)s”, against its usual %(baseline)s an hour",
-                                     burst.votes, title=title, baseline=burst.baseline))
-        found.append(item)
+        found.append(_signal(
+            "burst", signal_id("burst", year, burst.nomination_id, burst.bucket), rows,
+            ngettext("%(num)d vote in one hour for “%(title)s”, against its usual %(baseline)s an hour",
+                     "%(num)d votes in one hour for “%(title)s”, against its usual %(baseline)s an hour",
+                     burst.votes, title=title, baseline=burst.baseline),
+            nomination_id=burst.nomination_id, title=title, category=category))
 
     networks = await _rows(
         'SELECT "network", COUNT(DISTINCT "voter") AS "accounts" FROM "vote" WHERE "edition" = {} AND "network" <> {} '
@@ -151,22 +154,22 @@ async def signals(edition: VotingEdition) -> list[dict]:
     )
     for r in networks:
         rows = await _vote_rows((Vote.edition == edition.id) & (Vote.network == r["network"]))
-        item = _base("network", signal_id("network", year, r["network"]))
-        item.update(_summary(rows), network=r["network"],
-                    summary=ngettext("%(num)d account voted from the network block %(network)s",
-                                     "%(num)d accounts voted from the network block %(network)s",
-                                     r["accounts"], network=r["network"]))
-        found.append(item)
+        found.append(_signal(
+            "network", signal_id("network", year, r["network"]), rows,
+            ngettext("%(num)d account voted from the network block %(network)s",
+                     "%(num)d accounts voted from the network block %(network)s",
+                     r["accounts"], network=r["network"]),
+            network=r["network"]))
 
     domains = await Vote.select(Vote.email_domain).where(Vote.edition == edition.id).distinct()
     for domain in sorted(d["email_domain"] for d in domains if d["email_domain"] and is_disposable(d["email_domain"], disposable_domains())):
         rows = await _vote_rows((Vote.edition == edition.id) & (Vote.email_domain == domain))
-        item = _base("disposable", signal_id("disposable", year, domain))
-        item.update(_summary(rows), domain=domain,
-                    summary=ngettext("%(num)d account with an address at %(domain)s, a disposable e-mail domain",
-                                     "%(num)d accounts with addresses at %(domain)s, a disposable e-mail domain",
-                                     len({r["voter"] for r in rows}), domain=domain))
-        found.append(item)
+        found.append(_signal(
+            "disposable", signal_id("disposable", year, domain), rows,
+            ngettext("%(num)d account with an address at %(domain)s, a disposable e-mail domain",
+                     "%(num)d accounts with addresses at %(domain)s, a disposable e-mail domain",
+                     len({r["voter"] for r in rows}), domain=domain),
+            domain=domain))
 
     quick: dict[UUID, list[UUID]] = defaultdict(list)
     for vote_id, nomination in await _quick_votes(edition.id):
@@ -174,20 +177,19 @@ async def signals(edition: VotingEdition) -> list[dict]:
     for nomination, ids in quick.items():
         rows = await _vote_rows(Vote.id.is_in(ids))
         title, category = titles.get(str(nomination), ("", ""))
-        item = _base("quick", signal_id("quick", year, nomination))
-        item.update(_summary(rows), nomination_id=str(nomination), title=title, category=category,
-                    summary=ngettext("%(num)d vote for “%(title)s” cast less than %(seconds)s seconds after the voter registered",
-                                     "%(num)d votes for “%(title)s” cast less than %(seconds)s seconds after the voter registered",
-                                     len(rows), title=title, seconds=QUICK_VOTE_SECONDS))
-        found.append(item)
+        found.append(_signal(
+            "quick", signal_id("quick", year, nomination), rows,
+            ngettext("%(num)d vote for “%(title)s” cast less than %(seconds)s seconds after the voter registered",
+                     "%(num)d votes for “%(title)s” cast less than %(seconds)s seconds after the voter registered",
+                     len(rows), title=title, seconds=QUICK_VOTE_SECONDS),
+            nomination_id=str(nomination), title=title, category=category))
 
     for canonical, voters in sorted((await _aliases(edition.id)).items()):
         rows = await _vote_rows((Vote.edition == edition.id) & Vote.voter.is_in(voters))
-        item = _base("alias", signal_id("alias", year, canonical))
-        item.update(_summary(rows), summary=ngettext(
-            "%(num)d account whose address reaches the mailbox %(address)s",
-            "%(num)d accounts whose addresses reach the mailbox %(address)s", len(voters), address=canonical))
-        found.append(item)
+        found.append(_signal(
+            "alias", signal_id("alias", year, canonical), rows,
+            ngettext("%(num)d account whose address reaches the mailbox %(address)s",
+                     "%(num)d accounts whose addresses reach the mailbox %(address)s", len(voters), address=canonical)))
 
     crowds = await _rows(
         'SELECT "nomination", "email_domain", COUNT(DISTINCT "voter") AS "accounts" FROM "vote" WHERE "edition" = {} '
@@ -201,12 +203,12 @@ async def signals(edition: VotingEdition) -> list[dict]:
         rows = await _vote_rows((Vote.edition == edition.id) & (Vote.nomination == UUID(nomination))
                                 & (Vote.email_domain == r["email_domain"]))
         title, category = titles.get(nomination, ("", ""))
-        item = _base("domain", signal_id("domain", year, nomination, r["email_domain"]))
-        item.update(_summary(rows), nomination_id=nomination, title=title, category=category, domain=r["email_domain"],
-                    summary=ngettext("%(num)d voter for “%(title)s” with an address at %(domain)s",
-                                     "%(num)d voters for “%(title)s” with addresses at %(domain)s",
-                                     r["accounts"], title=title, domain=r["email_domain"]))
-        found.append(item)
+        found.append(_signal(
+            "domain", signal_id("domain", year, nomination, r["email_domain"]), rows,
+            ngettext("%(num)d voter for “%(title)s” with an address at %(domain)s",
+                     "%(num)d voters for “%(title)s” with addresses at %(domain)s",
+                     r["accounts"], title=title, domain=r["email_domain"]),
+            nomination_id=nomination, title=title, category=category, domain=r["email_domain"]))
 
     found.sort(key=lambda s: (-s["valid"], -s["votes"], s["id"]))
     return found

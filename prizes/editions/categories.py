@@ -11,12 +11,13 @@ from datetime import datetime
 
 from core import audit
 from core.audit import Actor
-from core.db import is_unique_violation, transaction
+from core.db import transaction
 from core.errors import Conflict, FieldError, FieldErrors, Forbidden, NotFound
 from core.i18n import gettext as _
 from core.templating import format_instant
 from core.validation import clean_text
 from prizes.editions import queries
+from prizes.editions.additions import append_to_edition
 from prizes.editions.framework_rules import check_category_code
 from prizes.editions.rules import EditionState, check_titles, default_titles
 from prizes.editions.tables import Category
@@ -54,21 +55,13 @@ async def add_category(year: int, code: object, title: object, actor: Actor, now
     require_preparation(edition, now)
     if code in dict(edition.categories):
         raise _clash(code)
-    row = await queries.edition_row(year)
-    try:
-        async with transaction(public=True):
-            position = len(await Category.select(Category.id).where(Category.edition == row["id"]))
-            await Category.insert(Category(
-                edition=row["id"], code=code, title=text, position=position,
-                titles=json.dumps({**default_titles(code, text), **given, "en": text}, ensure_ascii=False)))
-            await audit.record(actor, "edition.category_add", f"edition:{year}", reason or "",
-                               {"code": code, "title": text})
-    except Exception as error:
-        if is_unique_violation(error):
-            raise _clash(code)
-        raise
-    queries.forget()
-    return await queries.get_edition(year)
+    titles = json.dumps({**default_titles(code, text), **given, "en": text}, ensure_ascii=False)
+
+    async def insert(edition_id: int, position: int) -> None:
+        await Category.insert(Category(edition=edition_id, code=code, title=text, position=position, titles=titles))
+
+    return await append_to_edition(year, Category, insert, actor=actor, action="edition.category_add", reason=reason,
+                                   details={"code": code, "title": text}, clash=_clash(code))
 
 
 def _clash(code: str) -> Conflict:

@@ -9,11 +9,12 @@ import json
 
 from core import audit
 from core.audit import Actor
-from core.db import is_foreign_key_violation, is_unique_violation, transaction
+from core.db import is_foreign_key_violation, transaction
 from core.errors import Conflict, FieldError, FieldErrors, NotFound
 from core.i18n import gettext as _
 from core.validation import clean_text
 from prizes.editions import queries
+from prizes.editions.additions import append_to_edition
 from prizes.editions.framework_rules import SDG, Goal, GoalFramework, check_code, check_goals
 from prizes.editions.rules import EditionState, check_titles
 from prizes.editions.tables import Framework, FrameworkGoal
@@ -76,22 +77,16 @@ async def add_framework(year: int, code: object, title: object, goals: object, a
     errors.raise_if_any()
     if edition.framework(code) is not None:
         raise _clash(code)
-    row = await queries.edition_row(year)
     framework = GoalFramework(code, text, {**given, "en": text}, tuple(Goal(n, t, {"en": t}) for n, t in cleaned))
-    try:
-        async with transaction(public=True):
-            position = len(await Framework.select(Framework.id).where(Framework.edition == row["id"]))
-            await insert_frameworks(row["id"], [framework])
-            await Framework.update({Framework.position: position}).where(
-                (Framework.edition == row["id"]) & (Framework.code == code))
-            await audit.record(actor, "edition.framework_add", f"edition:{year}", reason or "",
-                               {"code": code, "title": text, "goals": [n for n, _t in cleaned]})
-    except Exception as error:
-        if is_unique_violation(error):
-            raise _clash(code)
-        raise
-    queries.forget()
-    return await queries.get_edition(year)
+
+    async def insert(edition_id: int, position: int) -> None:
+        await insert_frameworks(edition_id, [framework])
+        await Framework.update({Framework.position: position}).where(
+            (Framework.edition == edition_id) & (Framework.code == code))
+
+    return await append_to_edition(year, Framework, insert, actor=actor, action="edition.framework_add", reason=reason,
+                                   details={"code": code, "title": text, "goals": [n for n, _t in cleaned]},
+                                   clash=_clash(code))
 
 
 def _clash(code: str) -> Conflict:

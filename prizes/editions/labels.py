@@ -1,5 +1,7 @@
 """Words for the editions' codes, in the reader's language (through gettext at use)."""
 
+from typing import Mapping
+
 from core.i18n import N_, ngettext
 from core.i18n import gettext as _
 
@@ -49,3 +51,20 @@ def describe_setup(action: str, details: dict) -> str | None:
     if action == "edition.category_remove":
         return _("Category %(code)s removed", code=code)
     return None
+
+
+def update_parts(details: Mapping, words: Mapping[str, str]) -> list[str]:
+    """What an `edition.update` audit entry changed (dates, settings, category titles, time
+    zone, in that order), each said with `words`: the reader's message for that detail key, the
+    settings' with `%(names)s` and the categories' with `%(codes)s` for the names changed. The
+    staff edition page and the console's audit log say them in their own sentences."""
+    parts = []
+    if "phases" in details:
+        parts.append(words["phases"])
+    if "settings" in details:
+        parts.append(words["settings"] % {"names": ", ".join(sorted(details["settings"]))})
+    if "categories" in details:
+        parts.append(words["categories"] % {"codes": ", ".join(sorted(details["categories"]))})
+    if "time_zone" in details:
+        parts.append(words["time_zone"])
+    return parts

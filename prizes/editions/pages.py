@@ -20,7 +20,7 @@ from core.templating import page_context
 from core.schemas import Year
 from prizes.editions import categories, queries, services, titles
 from prizes.editions.categories import before_submissions
-from prizes.editions.labels import PHASE_LABELS, describe_setup, rules_in_words
+from prizes.editions.labels import PHASE_LABELS, describe_setup, rules_in_words, update_parts
 from prizes.editions.rules import FROZEN_SETTINGS, PHASES, SETTINGS_SPEC, enters_vote
 from prizes.editions.services import PhaseDates
 
@@ -118,15 +118,8 @@ def describe_change(entry: dict) -> str:
         )
         return text + (" " + _("(automatically, at the closing instant)") if details.get("automatic") else "")
     if action == "edition.update":
-        parts = []
-        if "phases" in details:
-            parts.append(_("dates"))
-        if "settings" in details:
-            parts.append(_("settings: %(names)s", names=", ".join(sorted(details["settings"]))))
-        if "categories" in details:
-            parts.append(_("category titles: %(codes)s", codes=", ".join(sorted(details["categories"]))))
-        if "time_zone" in details:
-            parts.append(_("time zone"))
+        parts = update_parts(details, {"phases": _("dates"), "settings": _("settings: %(names)s"),
+                                       "categories": _("category titles: %(codes)s"), "time_zone": _("time zone")})
         return _("Changed %(what)s", what="; ".join(parts))
     if action == "edition.category_titles":
         return _("Titles of category %(code)s corrected: %(languages)s", code=details.get("code", "?"),

@@ -13,7 +13,7 @@ from typing import Callable
 from core.i18n import N_
 from core.i18n import gettext as _
 from core.i18n import ngettext
-from prizes.editions.labels import PHASE_LABELS
+from prizes.editions.labels import PHASE_LABELS, update_parts
 
 ROUND_LABELS = {"nomination": N_("nomination round"), "selection": N_("selection round")}
 ROLE_LABELS = {"staff": N_("staff"), "judge": N_("judge")}
@@ -48,15 +48,8 @@ Describer = Callable[[dict, dict, dict[str, str]], str]
 
 
 def _edition_update(e: dict, d: dict, _t) -> str:
-    parts = []
-    if "phases" in d:
-        parts.append(_("the dates"))
-    if "settings" in d:
-        parts.append(_("the settings (%(names)s)", names=", ".join(sorted(d["settings"]))))
-    if "categories" in d:
-        parts.append(_("the category titles (%(codes)s)", codes=", ".join(sorted(d["categories"]))))
-    if "time_zone" in d:
-        parts.append(_("the time zone"))
+    parts = update_parts(d, {"phases": _("the dates"), "settings": _("the settings (%(names)s)"),
+                             "categories": _("the category titles (%(codes)s)"), "time_zone": _("the time zone")})
     return _("%(actor)s changed %(what)s", actor=e["actor"], what="; ".join(parts) or _("the edition"))
 
 

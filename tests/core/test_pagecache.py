@@ -25,18 +25,6 @@ def settings(redis_url):
     return make_settings(page_cache_entries=2000, public_version_seconds=0)
 
 
-@pytest.fixture
-async def staff(app, client):
-    async with await signed_in(app, "staff@example.org", roles=("staff",)) as api:
-        yield api
-
-
-@pytest.fixture
-async def owner(app, client):
-    async with await signed_in(app, "owner@example.org") as api:
-        yield api
-
-
 def cookie_token(api) -> str:
     """The value the page's CSRF field holds for this client (Litestar puts the cookie's)."""
     return api.http.cookies["csrftoken"]

@@ -49,18 +49,6 @@ def test_the_declarer_never_decides_and_upheld_goes_to_nominated_once_confirmed(
 # --- through the API -----------------------------------------------------------------------------
 
 
-@pytest.fixture
-async def owner(app, client):
-    async with await signed_in(app, "owner@example.org") as api:
-        yield api
-
-
-@pytest.fixture
-async def staff(app, client):
-    async with await signed_in(app, "staff@example.org", roles=("staff",)) as api:
-        yield api
-
-
 async def ineligible(app, owner, staff, confirm: bool = True) -> str:
     """A project of `owner` found ineligible by `staff` (and the decision mailed)."""
     created = await owner.post("/api/nominations", json=project())

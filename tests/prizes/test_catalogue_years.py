@@ -9,16 +9,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-import pytest
-
-from tests.factories import publish_results, set_phase, signed_in
+from tests.factories import publish_results, set_phase
 from tests.reports.factories import add_project, year_now
-
-
-@pytest.fixture
-async def staff(app, client):
-    async with await signed_in(app, "staff@example.org", roles=("staff",)) as api:
-        yield api
 
 
 async def past_and_current(app, staff) -> tuple[int, int, str]:

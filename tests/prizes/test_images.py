@@ -22,12 +22,6 @@ def _image(format_: str) -> bytes:
 PNG, JPEG, WEBP = _image("PNG"), _image("JPEG"), _image("WEBP")
 
 
-@pytest.fixture
-async def owner(app, client):
-    async with await signed_in(app, "owner@example.org") as api:
-        yield api
-
-
 async def upload(api, nid: str, content: bytes, filename: str = "photo.png", credit: str = "Photo: A. Odhiambo"):
     return await api.post(f"/api/nominations/{nid}/images", files={"file": (filename, content, "image/png")},
                           data={"credit": credit, "caption": "Nurses at work"})

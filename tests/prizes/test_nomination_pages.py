@@ -21,14 +21,6 @@ def form_of(body: dict, action: str = "submit") -> list[tuple[str, str]]:
     return pairs
 
 
-@pytest.fixture
-async def owner(app, client):
-    async with await signed_in(app, "owner@example.org") as api:
-        yield api
-
-
-
-
 async def test_a_mistake_is_shown_next_to_its_field_and_the_corrected_form_submits(owner):
     body = project(short_description=words_text(90))
     response = await owner.post_form("/nominations/new", form_of(body))

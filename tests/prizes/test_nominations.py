@@ -12,18 +12,6 @@ from prizes.nominations.tables import Nomination
 from tests.factories import ApiClient, make_user, project, set_phase, signed_in, words_text
 
 
-@pytest.fixture
-async def owner(app, client):
-    async with await signed_in(app, "owner@example.org") as api:
-        yield api
-
-
-@pytest.fixture
-async def staff(app, client):
-    async with await signed_in(app, "staff@example.org", roles=("staff",)) as api:
-        yield api
-
-
 async def draft_and_submit(api: ApiClient, **overrides) -> dict:
     created = await api.post("/api/nominations", json=project(**overrides))
     assert created.status_code == 201, created.text

@@ -17,18 +17,6 @@ from tests.factories import one_step_publication, publish_results, set_phase, si
 from tests.reports.factories import add_project, statuses, year_now
 
 
-@pytest.fixture
-async def staff(app, client):
-    async with await signed_in(app, "staff@example.org", roles=("staff",)) as api:
-        yield api
-
-
-@pytest.fixture
-async def owner(app, client):
-    async with await signed_in(app, "owner@example.org") as api:
-        yield api
-
-
 async def two_categories(app) -> dict[str, list[str]]:
     """Three finalists in C1 and two in C7.4 (titles sorted as listed), one nominated project
     in C1 that is not a finalist."""

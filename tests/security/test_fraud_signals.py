@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from tests.voting.factories import accounts, nominated, open_voting, record_vote
-from tests.factories import make_user, signed_in
+from tests.factories import make_user
 from voting.rules import canonical_email
 from voting.tables import Vote
 
-import pytest
 
 HOUR = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
 
@@ -18,12 +17,6 @@ def test_canonical_addresses():
     assert canonical_email("A+1@Example.org") == "a@example.org"
     assert canonical_email("a.b.c+x@googlemail.com") == "abc@gmail.com"
     assert canonical_email("a.b@example.org") == "a.b@example.org"  # dots matter elsewhere
-
-
-@pytest.fixture
-async def staff(app, client):
-    async with await signed_in(app, "staff@example.org", roles=("staff",)) as api:
-        yield api
 
 
 async def test_aliases_of_one_mailbox_are_one_signal_that_voids(app, client, staff):

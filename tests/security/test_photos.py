@@ -12,7 +12,7 @@ from PIL import Image
 
 from prizes.editions.tables import Edition
 from prizes.nominations.tables import NominationImage
-from tests.factories import set_phase, signed_in
+from tests.factories import set_phase
 from tests.reports.factories import add_photo, add_project, year_now
 
 
@@ -20,18 +20,6 @@ def png(size=(40, 30)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, (200, 10, 10)).save(buffer, "PNG")
     return buffer.getvalue()
-
-
-@pytest.fixture
-async def owner(app, client):
-    async with await signed_in(app, "owner@example.org") as api:
-        yield api
-
-
-@pytest.fixture
-async def staff(app, client):
-    async with await signed_in(app, "staff@example.org", roles=("staff",)) as api:
-        yield api
 
 
 async def upload(api, nid: str, content: bytes):

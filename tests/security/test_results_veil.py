@@ -13,18 +13,6 @@ from tests.reports.factories import add_project, year_now
 
 
 @pytest.fixture
-async def staff(app, client):
-    async with await signed_in(app, "staff@example.org", roles=("staff",)) as api:
-        yield api
-
-
-@pytest.fixture
-async def owner(app, client):
-    async with await signed_in(app, "owner@example.org") as api:
-        yield api
-
-
-@pytest.fixture
 async def stranger(app, client):
     async with await signed_in(app, "stranger@example.org") as api:
         yield api

@@ -25,11 +25,3 @@ def voting_settings(**overrides):
 @pytest.fixture
 def settings(redis_url):
     return voting_settings()
-
-
-@pytest.fixture
-async def staff(app, client):
-    from tests.factories import signed_in
-
-    async with await signed_in(app, "staff@example.org", roles=("staff",)) as api:
-        yield api
