@@ -84,7 +84,10 @@ class ReportsController(Controller):
         if stored is not None:
             return await _stored(request, year, stored, "pdf", published)
         # A reader starts at most one build of this book (its stamp); staff may start more.
-        await jobs.start(year, user.email if user else "a reader", stamp=None if user and user.is_staff else built.stamp)
+        if await jobs.start(year, user.email if user else "a reader", stamp=None if user and user.is_staff else built.stamp):
+            # as staff's button is: by whom (the system for an anonymous reader), at most once per change
+            await audit.record(user.as_actor() if user else audit.Actor.system(), "edition.book_build",
+                               f"edition:{year}", "", {"year": year})
         return Template("reports/preparing.html", status_code=503, context=page_context(
             request, year=year, retry=RETRY_SECONDS, status=await jobs.status(year)),
             headers={"Retry-After": str(RETRY_SECONDS), "Cache-Control": "no-store"})

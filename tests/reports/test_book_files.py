@@ -12,6 +12,14 @@ from tests.prizes.test_images import PNG
 from tests.reports.factories import add_project, year_now
 
 
+async def builds_audited(year: int) -> list[str]:
+    from core.tables import AuditEntry
+
+    rows = await AuditEntry.select(AuditEntry.actor_email).where(
+        (AuditEntry.action == "edition.book_build") & (AuditEntry.subject == f"edition:{year}")).order_by(AuditEntry.id)
+    return [r["actor_email"] for r in rows]
+
+
 async def published_edition(app, staff) -> tuple[int, str]:
     """Two laureates, decided and published through the services."""
     year = await year_now()
@@ -37,6 +45,7 @@ async def test_a_stale_book_is_never_served_and_readers_start_one_build_per_chan
         answers = await asyncio.gather(*(client.get(f"/reports/{year}/success-stories.pdf") for _ in range(12)))
         assert [a.status_code for a in answers] == [503] * 12
         first_build = (await jobs.status(year))["started_at"]
+        assert await builds_audited(year) == ["system"]  # the one build, by a reader: the system
         await jobs.wait(year)
         assert (await jobs.status(year))["state"] == "done"
         pdf = await client.get(f"/reports/{year}/success-stories.pdf")
@@ -60,6 +69,7 @@ async def test_a_stale_book_is_never_served_and_readers_start_one_build_per_chan
         stale = await client.get(f"/reports/{year}/success-stories.pdf")
         assert stale.status_code == 503 and b"before the change" not in stale.content
         assert (await jobs.status(year))["started_at"] != first_build  # one new build, for the new book
+        assert await builds_audited(year) == ["system", "system"]
         await jobs.wait(year)
         rebuilt = await client.get(f"/reports/{year}/success-stories.pdf")
         assert rebuilt.status_code == 200 and b"before the change" not in rebuilt.content
