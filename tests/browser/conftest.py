@@ -93,6 +93,11 @@ def live_server(database, redis_url):
         PHASE_TICK_SECONDS="0",
         # No edition cache: tests change the database directly between pages.
         EDITION_CACHE_SECONDS="0",
+        # Pages stay kept as in production, but the public version is read at every request:
+        # the tests empty Redis (the version with it) between tests, and a page kept for the
+        # previous test must not be served in the half second a worker trusts its last reading
+        # (seen once: the catalogue of a voting edition shown to the next test's submission phase).
+        PUBLIC_VERSION_SECONDS="0",
         # The mail worker runs (0 would turn it off): queued mails are delivered to the
         # outbox under PRIZES_VAR_DIR (no SMTP server), and their links start with BASE_URL.
         MAIL_POLL_SECONDS="0.5",
