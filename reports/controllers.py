@@ -17,7 +17,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import File, Redirect, Template
 
 from accounts.guards import current_user, requires_staff, requires_user
-from core import audit
+from core.audit import Actor
 from core.i18n import gettext as _
 from core.templating import page_context
 from core.schemas import Year
@@ -84,10 +84,8 @@ class ReportsController(Controller):
         if stored is not None:
             return await _stored(request, year, stored, "pdf", published)
         # A reader starts at most one build of this book (its stamp); staff may start more.
-        if await jobs.start(year, user.email if user else "a reader", stamp=None if user and user.is_staff else built.stamp):
-            # as staff's button is: by whom (the system for an anonymous reader), at most once per change
-            await audit.record(user.as_actor() if user else audit.Actor.system(), "edition.book_build",
-                               f"edition:{year}", "", {"year": year})
+        await jobs.start_recorded(year, user.as_actor() if user else Actor.system(),
+                                  stamp=None if user and user.is_staff else built.stamp)
         return Template("reports/preparing.html", status_code=503, context=page_context(
             request, year=year, retry=RETRY_SECONDS, status=await jobs.status(year)),
             headers={"Retry-After": str(RETRY_SECONDS), "Cache-Control": "no-store"})
@@ -152,6 +150,5 @@ class StaffReportPagesController(Controller):
     async def build(self, request: Request, year: Year) -> Redirect:
         await results.publication(year)  # 404 for an unknown year
         user = current_user(request)
-        if await jobs_of(request).start(year, user.email):  # not when a build of it runs already
-            await audit.record(user.as_actor(), "edition.book_build", f"edition:{year}", "", {"year": year})
+        await jobs_of(request).start_recorded(year, user.as_actor())  # nothing when a build of it runs already
         return Redirect(f"/staff/reports/{year}?started=1", status_code=303)

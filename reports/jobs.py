@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from core import audit
+from core.audit import Actor
 from core.tasks import stop_all
 from core.settings import PROJECT_ROOT, Settings
 from reports.book import BookStore, book_html, book_json, load_book
@@ -84,6 +86,15 @@ class BookJobs:
                              started_at=f"{time.time():.3f}")
         self.tasks[year] = asyncio.create_task(self._run(year, token), name=f"book-{year}")
         return True
+
+    async def start_recorded(self, year: int, actor: Actor, stamp: str | None = None) -> bool:
+        """`start`, and when it did start a build, the audit entry `edition.book_build` of who
+        asked (the system for an anonymous reader): staff's button and a reader's PDF request
+        alike, so at most one entry per build."""
+        started = await self.start(year, actor.email if actor.id is not None else "a reader", stamp=stamp)
+        if started:
+            await audit.record(actor, "edition.book_build", f"edition:{year}", "", {"year": year})
+        return started
 
     async def wait(self, year: int) -> None:
         """Until this process's build of `year` ends (tests, the command line)."""

@@ -13,8 +13,8 @@ bumps), one dictionary lookup and one stat. Each published file's answer is kept
 headers encoded, for the public version and while the file is the same. Everything else — a
 book not published (404 but for staff's preview), a file not built or stale for the current
 data (the handler renders the HTML or starts the one build of the PDF), a year out of range —
-goes on to the app unchanged. Measured with bench/pages.py: the 1.2 MB PDF at 0.75–0.79 of
-the trivial endpoint this way, 0.49 through the handler.
+goes on to the app unchanged. Measured with bench/pages.py: the 1.2 MB PDF at 0.66–0.79 of
+the trivial endpoint this way (by run), 0.49 through the handler.
 """
 
 from __future__ import annotations
